@@ -1,0 +1,44 @@
+"""Shared fixtures: one Analyzer (one Whisper model) for the whole session, and the evaluation data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def shared_data_dir() -> Path | None:
+    """../shared/data beside the repository, or $TONECOACH_SHARED_DATA; None when absent."""
+    env = os.environ.get("TONECOACH_SHARED_DATA")
+    p = Path(env) if env else ROOT.parent / "shared" / "data"
+    return p if p.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    d = shared_data_dir()
+    if d is None:
+        pytest.skip("../shared/data is absent")
+    return d
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from tonecoach.analyzer import Analyzer
+
+    return Analyzer()
+
+
+@pytest.fixture(scope="session")
+def sample_reports(analyzer):
+    """Reports of the bundled samples, computed once."""
+    out = {}
+    for name in ("warm_agent.flac", "flat_rushed_agent.flac", "stereo_call_8k.wav", "customer_first_stereo.wav"):
+        path = SAMPLES / name
+        if path.exists():
+            out[name] = analyzer.analyze(str(path))
+    return out

@@ -1,0 +1,350 @@
+"""The :class:`Analyzer`: one call in, one materialised :class:`CallReport` out.
+
+It composes the stages (audio -> speakers -> transcription -> prosody ->
+scoring -> report), loads the Whisper model lazily on first use and keeps no
+per-call state, so one instance serves many calls (and threads).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import __version__
+from . import prosody as P
+from .asr import Transcriber, TranscriptionOptions, Transcript
+from .audio import Audio, AudioOptions, load
+from .errors import ToneCoachError
+from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
+from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
+from .speakers import apply_mask, channel_relation, choose_agent, dominance_mask, is_bleed, build_turns, turn_segments
+
+__all__ = ["Analyzer", "AnalyzerOptions", "Progress"]
+
+log = logging.getLogger("tonecoach")
+
+#: progress(fraction 0..1, what is happening)
+Progress = Callable[[float, str], None]
+
+NO_SPEECH = "no speech detected"
+
+
+@dataclass(frozen=True)
+class AnalyzerOptions:
+    """Options of a whole analysis; recorded in every report.
+
+    Attributes
+    ----------
+    agent_channel : {"auto", "left", "right"}
+        Which channel of a stereo call is the agent.
+    redact : bool
+        Mask card numbers, phone numbers and e-mail addresses in stored text.
+    rubric_path : str or None
+        A rubric TOML file; None for the bundled default.
+    max_turn_gap_s : float
+        A silence longer than this ends a speaker's turn.
+    """
+
+    transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
+    audio: AudioOptions = field(default_factory=AudioOptions)
+    agent_channel: str = "auto"
+    redact: bool = True
+    rubric_path: str | None = None
+    pitch_fmin_hz: float = 65.0
+    pitch_fmax_hz: float = 400.0
+    max_turn_gap_s: float = 3.0
+    bleed_margin_db: float = 15.0
+    timeline_max_points: int = 4000
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Channel:
+    """One party's view of the audio: raw samples, what to transcribe, tracks."""
+
+    id: str
+    index: int | None
+    raw: np.ndarray
+    for_asr: np.ndarray
+
+
+class Analyzer:
+    """Analyse calls. Thread-safe; the Whisper model is loaded once, on first use."""
+
+    def __init__(self, options: AnalyzerOptions | None = None, *, transcriber: Transcriber | None = None,
+                 rubric: Rubric | None = None):
+        self.options = options or AnalyzerOptions()
+        if self.options.agent_channel not in ("auto", "left", "right"):
+            raise ToneCoachError(f"--agent-channel must be auto, left or right, not '{self.options.agent_channel}'")
+        self.transcriber = transcriber or Transcriber(self.options.transcription)
+        self.rubric = rubric or load_rubric(self.options.rubric_path)
+
+    # -- public -----------------------------------------------------------------------------
+    def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
+                label: str | None = None) -> CallReport:
+        """Analyse one call: a path, bytes, an array (with ``sample_rate``) or a Gradio tuple.
+
+        Raises
+        ------
+        ToneCoachError
+            For input that cannot be analysed; the message says why.
+        """
+        prog = progress or (lambda f, m: None)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        prog(0.0, "decoding")
+        audio = load(source, sample_rate=sample_rate, options=self.options.audio)
+        timings["decode"] = time.perf_counter() - t0
+        warnings = list(audio.warnings)
+        channels, mode_note = self._channels(audio)
+        if mode_note:
+            warnings.append(mode_note)
+        sr = audio.sample_rate
+
+        # transcription, channel by channel
+        t1 = time.perf_counter()
+        words_by: dict[str, list[Word]] = {c.id: [] for c in channels}
+        lang, lang_p = self.options.transcription.language, 1.0 if self.options.transcription.language else 0.0
+        dropped: list[str] = []
+        if not audio.is_silent:
+            order = sorted(channels, key=lambda c: -float(np.mean(c.for_asr**2)))
+            for k, ch in enumerate(order):
+                span = 0.85 / len(order)
+                base = 0.05 + k * span
+                tr = self.transcriber.transcribe(
+                    ch.for_asr, language=lang,
+                    progress=lambda f, b=base, s=span: prog(b + s * f, "transcribing"),
+                )
+                if tr.language and not self.options.transcription.language and k == 0:
+                    lang, lang_p = tr.language, tr.language_probability
+                dropped.extend(tr.dropped)
+                ws = list(tr.words)
+                if len(channels) == 2:
+                    other = next(c for c in channels if c.id != ch.id)
+                    kept = [w for w in ws if not is_bleed(w, ch.raw, other.raw, sr=sr)]
+                    if len(kept) < len(ws):
+                        log.info("%s: dropped %d word(s) heard only as bleed", ch.id, len(ws) - len(kept))
+                    ws = kept
+                words_by[ch.id] = ws
+        timings["transcribe"] = time.perf_counter() - t1
+        if dropped:
+            warnings.append(f"{len(dropped)} stretch(es) of likely invented text were dropped (silence or noise)")
+        n_words = sum(len(v) for v in words_by.values())
+        if n_words == 0:
+            warnings.append(NO_SPEECH)
+
+        # speakers and turns
+        prog(0.9, "measuring prosody")
+        t2 = time.perf_counter()
+        turns = build_turns(words_by, max_gap_s=self.options.max_turn_gap_s)
+        segs = turn_segments(turns)
+        agent = self._agent(channels, segs, words_by)
+        tracks = {c.id: (P.pitch_track(c.raw, sr=sr, fmin_hz=self.options.pitch_fmin_hz, fmax_hz=self.options.pitch_fmax_hz),
+                         P.energy_track(c.raw, sr=sr)) for c in channels} if n_words else {}
+        by_id = {c.id: c for c in channels}
+        segs = [replace(s, prosody=P.turn_prosody(by_id[s.speaker].raw, sr=sr, words=s.words, start_s=s.start_s,
+                                                  end_s=s.end_s, pitch=tracks[s.speaker][0],
+                                                  energy=tracks[s.speaker][1]).to_dict()) for s in segs]
+        speakers = []
+        for c in channels:
+            mine = [s for s in segs if s.speaker == c.id]
+            role = "agent" if c.id == agent.speaker else ("customer" if len(channels) == 2 else "unknown")
+            sp = _speaker_prosody(c, mine, tracks.get(c.id), sr) if mine else {}
+            speakers.append(Speaker(id=c.id, role=role, talk_time_s=round(sum(s.end_s - s.start_s for s in mine), 2),
+                                    channel=c.index, prosody=sp))
+        timings["prosody"] = time.perf_counter() - t2
+
+        # scoring
+        t3 = time.perf_counter()
+        agent_sp = next((s for s in speakers if s.role == "agent"), None)
+        values, evidence = _tone_values(agent_sp, segs, self.rubric)
+        tone = score_tone(values, self.rubric, evidence=evidence)
+        feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s) if n_words else []
+        snr = (agent_sp.prosody.get("snr_db") if agent_sp else None)
+        if snr is not None and snr < 10:
+            warnings.append(f"noisy recording (SNR about {snr:.0f} dB): pitch and energy figures are less reliable")
+        if lang_p and lang_p < 0.5 and not self.options.transcription.language:
+            warnings.append(f"language detection is unsure ({lang} at {lang_p:.0%}); consider --language")
+        if self.options.redact and n_words:
+            segs = _redact(segs)
+        timeline = _timeline(channels, tracks, segs, audio.duration_s, self.options.timeline_max_points)
+        timings["score"] = time.perf_counter() - t3
+        timings["total"] = time.perf_counter() - t0
+        prog(1.0, "done")
+        models = {"asr": self.transcriber.describe() if n_words or not audio.is_silent else {"name": self.options.transcription.model},
+                  "pitch": "YIN with octave-jump correction (tonecoach.prosody)"}
+        return CallReport(
+            audio=AudioInfo(path=label or audio.path, duration_s=round(audio.duration_s, 3),
+                            sample_rate=audio.source_sample_rate, channels=audio.source_channels, codec=audio.codec),
+            language=LanguageInfo(code=lang, probability=round(float(lang_p), 4), forced=bool(self.options.transcription.language)),
+            models=models,
+            speakers=tuple(speakers),
+            segments=tuple(segs),
+            tone=tone,
+            feedback=tuple(feedback),
+            warnings=tuple(warnings),
+            timings_s={k: round(v, 3) for k, v in timings.items()},
+            agent=agent,
+            options={**self.options.to_dict(), "rubric_version": self.rubric.version, "rubric_path": self.rubric.path},
+            timeline=timeline,
+            tonecoach_version=__version__,
+            created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        )
+
+    # -- stages -----------------------------------------------------------------------------
+    def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
+        if audio.channels == 1:
+            return [_Channel("S1", None, audio.samples[0], audio.samples[0])], None
+        left, right = audio.samples[0], audio.samples[1]
+        rel = channel_relation(left, right)
+        if rel == "identical":
+            return [_Channel("S1", None, audio.mono, audio.mono)], "both channels carry the same signal; analysed as mono"
+        if rel == "one-silent":
+            idx = 0 if np.mean(left**2) >= np.mean(right**2) else 1
+            y = audio.samples[idx]
+            name = "left" if idx == 0 else "right"
+            return [_Channel(name, idx, y, y)], f"only the {name} channel has sound; analysed as one speaker"
+        sr, m = audio.sample_rate, self.options.bleed_margin_db
+        keep_l, keep_r = dominance_mask(left, right, sr=sr, margin_db=m), dominance_mask(right, left, sr=sr, margin_db=m)
+        return [
+            _Channel("left", 0, left, apply_mask(left, keep_l, sr=sr)),
+            _Channel("right", 1, right, apply_mask(right, keep_r, sr=sr)),
+        ], None
+
+    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment], words_by: dict[str, list[Word]]) -> AgentDecision:
+        if len(channels) == 1:
+            return AgentDecision(channels[0].id, "single-speaker",
+                                 "one speaker in the recording: taken as the agent (practice call)", 1.0)
+        forced = self.options.agent_channel
+        if forced in ("left", "right"):
+            return AgentDecision(forced, "option", f"--agent-channel {forced}", 1.0)
+        opening = {c.id: " ".join(s.text for s in segs if s.speaker == c.id and s.start_s < 45.0)[:600] for c in channels}
+        first = {c.id: (words_by[c.id][0].start_s if words_by[c.id] else math.inf) for c in channels}
+        return choose_agent(opening, first)
+
+
+# -- helpers (pure) ---------------------------------------------------------------------
+
+
+def _concat_tracks(tracks: Sequence[P.PitchTrack]) -> P.PitchTrack:
+    if not tracks:
+        return P.PitchTrack(np.zeros(0), np.zeros(0), np.zeros(0, bool), 0.01)
+    return P.PitchTrack(
+        times_s=np.concatenate([t.times_s for t in tracks]),
+        f0_hz=np.concatenate([t.f0_hz for t in tracks]),
+        voiced=np.concatenate([t.voiced for t in tracks]),
+        hop_s=tracks[0].hop_s,
+    )
+
+
+def _speaker_prosody(ch: _Channel, segs: Sequence[Segment], tracks, sr: int) -> dict[str, Any]:
+    """Whole-speaker prosody: rates over all turns' words, pitch and energy over all turn frames."""
+    pitch, energy = tracks
+    words = [w for s in segs for w in s.words]
+    talk = sum(s.end_s - s.start_s for s in segs)
+    n_syl = sum(P.count_syllables(w.text) for w in words)
+    pauses = [P.pause_stats(s.words) for s in segs]
+    pause_time = sum(p.mean_s * p.count for p in pauses if p.count and math.isfinite(p.mean_s))
+    pst = P.pitch_stats(_concat_tracks([pitch.slice(s.start_s, s.end_s) for s in segs]))
+    e_sl = [energy.slice(s.start_s, s.end_s) for s in segs]
+    est = P.energy_stats(P.EnergyTrack(np.concatenate([e.times_s for e in e_sl]), np.concatenate([e.level_db for e in e_sl]),
+                                       energy.hop_s))
+    spans = [ch.raw[int(s.start_s * sr): int(s.end_s * sr)] for s in segs]
+    y = np.concatenate(spans) if spans else np.zeros(0, np.float32)
+    over2 = sum(p.count_over_2s for p in pauses)
+    out = {
+        "words_per_minute": 60.0 * len(words) / talk if talk > 0 else None,
+        "syllables_per_s": n_syl / talk if talk > 0 else None,
+        "articulation_rate_syl_per_s": n_syl / (talk - pause_time) if talk - pause_time > 0 else None,
+        "pause_count": sum(p.count for p in pauses),
+        "pause_longest_s": max((p.longest_s for p in pauses if p.count), default=0.0),
+        "pause_count_over_2s": over2,
+        "pauses_over_2s_per_min": over2 / (talk / 60.0) if talk > 0 else None,
+        "pitch_median_hz": pst.median_hz,
+        "pitch_sd_semitones": pst.sd_semitones,
+        "pitch_range_semitones": pst.range_semitones,
+        "voiced_ratio": pst.voiced_ratio,
+        "energy_dbfs": est.level_dbfs,
+        "energy_sd_db": est.sd_db,
+        "clipping_percent": 100.0 * P.clipping_ratio(y) if y.size else None,
+        "snr_db": P.snr_estimate_db(ch.raw, sr=sr),
+        "n_words": len(words),
+        "talk_time_s": talk,
+    }
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else (round(v, 4) if isinstance(v, float) else v))
+            for k, v in out.items()}
+
+
+def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric) -> tuple[dict, dict]:
+    if agent is None or not agent.prosody:
+        return {}, {}
+    p = dict(agent.prosody)
+    over = float(rubric.feedback("dead_air").get("seconds_over", 5.0))
+    p["dead_air_count"] = float(len(dead_air_gaps(segs, over_s=over))) if segs else None
+    n_turns = sum(1 for s in segs if s.speaker == agent.id)
+    talk = p.get("talk_time_s") or 0.0
+    ev = {
+        "words_per_minute": f"{p.get('n_words', 0)} words over {talk:.1f} s of the agent's {n_turns} turn(s)",
+        "pitch_sd_semitones": f"over {talk * (p.get('voiced_ratio') or 0):.1f} s of voiced agent speech"
+                              + (f", median {p['pitch_median_hz']:.0f} Hz" if p.get("pitch_median_hz") else ""),
+        "energy_dbfs": "RMS of the agent's active frames",
+        "energy_sd_db": "spread of the agent's active frames",
+        "pauses_over_2s_per_min": f"{p.get('pause_count_over_2s', 0)} pause(s) over 2 s inside the agent's turns",
+        "clipping_percent": "share of the agent's samples at full scale",
+        "dead_air_count": f"gaps over {over:g} s between any words in the call",
+    }
+    return p, ev
+
+
+def _redact(segs: Sequence[Segment]) -> list[Segment]:
+    from .redact import redact_text, redact_words
+
+    out = []
+    for s in segs:
+        text, _ = redact_text(s.text)
+        out.append(replace(s, text=text, words=tuple(redact_words(s.words))))
+    return out
+
+
+def _timeline(channels, tracks, segs, duration_s: float, max_points: int) -> dict[str, Any]:
+    """Pitch and energy per speaker on a coarse grid, pitch shown only inside that speaker's turns."""
+    if not tracks:
+        return {}
+    hop = max(0.05, duration_s / max(1, max_points))
+    grid = np.arange(0.0, duration_s, hop)
+    out: dict[str, Any] = {"hop_s": round(hop, 4), "times_s": [round(float(t), 2) for t in grid], "pitch_hz": {}, "energy_db": {}}
+    for c in channels:
+        pitch, energy = tracks[c.id]
+        inside = np.zeros(len(grid), bool)
+        for s in segs:
+            if s.speaker == c.id:
+                inside |= (grid >= s.start_s) & (grid < s.end_s)
+        f0 = _resample_track(pitch.times_s, np.where(pitch.voiced, pitch.f0_hz, np.nan), grid, hop)
+        f0[~inside] = np.nan
+        db = _resample_track(energy.times_s, energy.level_db, grid, hop, how="max")
+        out["pitch_hz"][c.id] = [None if not math.isfinite(v) else round(float(v), 1) for v in f0]
+        out["energy_db"][c.id] = [None if not math.isfinite(v) else round(float(max(v, -90.0)), 1) for v in db]
+    return out
+
+
+def _resample_track(times: np.ndarray, values: np.ndarray, grid: np.ndarray, hop: float, how: str = "median") -> np.ndarray:
+    if len(times) == 0:
+        return np.full(len(grid), np.nan)
+    idx = np.clip(np.searchsorted(grid, times, side="right") - 1, 0, len(grid) - 1)
+    out = np.full(len(grid), np.nan)
+    order = np.argsort(idx, kind="stable")
+    idx_s, val_s = idx[order], values[order]
+    bounds = np.flatnonzero(np.diff(idx_s)) + 1
+    for chunk_i, chunk_v in zip(np.split(idx_s, bounds), np.split(val_s, bounds)):
+        v = chunk_v[np.isfinite(chunk_v)]
+        if v.size:
+            out[chunk_i[0]] = np.median(v) if how == "median" else np.max(v)
+    return out

@@ -1,0 +1,276 @@
+"""Speech recognition with faster-whisper: words with timestamps, language, VAD, guards.
+
+:class:`Transcriber` wraps one loaded ``WhisperModel`` (int8 on the CPU by
+default) and turns a mono 16 kHz array into a :class:`Transcript`. It keeps
+the filler words that Whisper normally drops ("um", "uh") by conditioning the
+decoder on a prompt that contains them, and guards against invented text on
+silence and noise: Silero VAD first, then Whisper's own no-speech and
+log-probability tests per segment, then a list of known hallucinations.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import ModelNotAvailableError, ToneCoachError
+from .models import ResolvedModel, resolve_whisper_model
+from .report import Word
+
+__all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS"]
+
+log = logging.getLogger("tonecoach")
+
+#: Prompts that make Whisper write disfluencies instead of cleaning them up.
+#: Whisper imitates the style of its prompt; a prompt full of hesitations keeps
+#: "um" and "uh" in the transcript.
+FILLER_PROMPTS = {
+    "en": "Umm, let me think, uh, like, hmm... Okay, so, um, here's what I, uh, mean.",
+}
+
+#: Text Whisper is known to invent on silence or noise (subtitle credits and the like).
+HALLUCINATIONS = (
+    "thank you for watching",
+    "thanks for watching",
+    "subtitles by",
+    "please subscribe",
+    "amara.org",
+    "like and subscribe",
+)
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    """How to transcribe.
+
+    Attributes
+    ----------
+    model : str
+        ``base`` (bundled, multilingual), ``tiny.en`` (bundled), a CTranslate2
+        folder, or a hub name (needs ``allow_download``).
+    language : str or None
+        ISO code to force, or None to detect.
+    engine : {"batched", "sequential"}
+        faster-whisper's batched pipeline (faster on CPU) or the plain
+        sequential decoder.
+    keep_fillers : bool
+        Condition on a disfluent prompt so "um"/"uh" are transcribed.
+    """
+
+    model: str = "base"
+    language: str | None = None
+    task: str = "transcribe"
+    compute_type: str = "int8"
+    device: str = "cpu"
+    cpu_threads: int = 0
+    engine: str = "batched"
+    batch_size: int = 8
+    beam_size: int = 5
+    keep_fillers: bool = True
+    vad_filter: bool = True
+    vad_min_silence_ms: int = 500
+    no_speech_threshold: float = 0.6
+    log_prob_threshold: float = -1.0
+    compression_ratio_threshold: float = 2.4
+    min_word_probability: float = 0.0
+    allow_download: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TranscribedSegment:
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[Word, ...]
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What Whisper heard in one channel."""
+
+    segments: tuple[TranscribedSegment, ...]
+    language: str | None
+    language_probability: float
+    dropped: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for s in self.segments for w in s.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments).strip()
+
+
+class Transcriber:
+    """One loaded Whisper model, safe to share between threads (calls are serialised)."""
+
+    def __init__(self, options: TranscriptionOptions | None = None):
+        self.options = options or TranscriptionOptions()
+        self._model = None
+        self._pipeline = None
+        self._resolved: ResolvedModel | None = None
+        self._lock = threading.Lock()
+
+    # -- loading -----------------------------------------------------------------------
+    @property
+    def resolved(self) -> ResolvedModel:
+        if self._resolved is None:
+            self._resolved = resolve_whisper_model(self.options.model, allow_download=self.options.allow_download)
+        return self._resolved
+
+    def _load(self):
+        if self._model is None:
+            from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+            opts = self.options
+            try:
+                self._model = WhisperModel(
+                    self.resolved.path,
+                    device=opts.device,
+                    compute_type=opts.compute_type,
+                    cpu_threads=opts.cpu_threads,
+                    local_files_only=True,
+                )
+            except (RuntimeError, ValueError, OSError) as exc:
+                raise ModelNotAvailableError(f"could not load the Whisper model at {self.resolved.path}: {exc}") from None
+            self._pipeline = BatchedInferencePipeline(self._model)
+        return self._model
+
+    @property
+    def is_multilingual(self) -> bool:
+        return bool(self._load().model.is_multilingual)
+
+    def describe(self) -> dict:
+        r = self.resolved
+        return {"name": r.name, "source": r.source, "path": r.path, "sha256": r.sha256,
+                "compute_type": self.options.compute_type, "engine": self.options.engine}
+
+    # -- transcription ------------------------------------------------------------------
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        *,
+        language: str | None = None,
+        task: str | None = None,
+        offset_s: float = 0.0,
+        progress: Callable[[float], None] | None = None,
+    ) -> Transcript:
+        """Transcribe mono 16 kHz float32 samples.
+
+        Parameters
+        ----------
+        samples : np.ndarray, shape (n,)
+        language : str, optional
+            Overrides ``options.language``.
+        task : {"transcribe", "translate"}, optional
+        offset_s : float
+            Added to every timestamp.
+        progress : callable, optional
+            Called with the fraction of the audio done, 0..1.
+        """
+        opts = self.options
+        model = self._load()
+        language = language or opts.language
+        if language and not model.model.is_multilingual and language != "en":
+            raise ToneCoachError(
+                f"the model '{opts.model}' is English-only and cannot transcribe '{language}'; use --model base"
+            )
+        if not model.model.is_multilingual:
+            language = "en"
+        if language and language not in _whisper_languages():
+            raise ToneCoachError(f"unknown language code '{language}'; use an ISO 639-1 code such as en, lv, lt, pl, ro, he")
+        duration = len(samples) / 16000.0
+        prompt = None
+        if opts.keep_fillers:
+            prompt = FILLER_PROMPTS.get(language or "en") if (language in (None, "en")) else None
+        kwargs = dict(
+            language=language,
+            task=task or opts.task,
+            beam_size=opts.beam_size,
+            word_timestamps=True,
+            vad_filter=opts.vad_filter,
+            vad_parameters={"min_silence_duration_ms": opts.vad_min_silence_ms},
+            initial_prompt=prompt,
+            no_speech_threshold=opts.no_speech_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+        )
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        with self._lock:
+            if opts.engine == "batched":
+                segments, info = self._pipeline.transcribe(samples, batch_size=opts.batch_size, **kwargs)
+            else:
+                segments, info = model.transcribe(samples, condition_on_previous_text=False, **kwargs)
+            kept: list[TranscribedSegment] = []
+            dropped: list[str] = []
+            for seg in segments:
+                if progress and duration > 0:
+                    progress(min(1.0, seg.end / duration))
+                reason = _rejection(seg, opts)
+                if reason:
+                    dropped.append(f"{seg.start:.1f}-{seg.end:.1f} s {reason}: {seg.text.strip()[:60]!r}")
+                    continue
+                words = tuple(
+                    Word(w.word.strip(), round(w.start + offset_s, 3), round(w.end + offset_s, 3), round(float(w.probability), 4))
+                    for w in (seg.words or ())
+                    if w.word.strip() and w.probability >= opts.min_word_probability
+                )
+                if not words:
+                    continue
+                text = seg.text.strip()
+                kept.append(
+                    TranscribedSegment(
+                        start_s=round(words[0].start_s, 3), end_s=round(words[-1].end_s, 3), text=text, words=words,
+                        avg_logprob=float(seg.avg_logprob), no_speech_prob=float(seg.no_speech_prob),
+                    )
+                )
+        if progress:
+            progress(1.0)
+        if dropped:
+            log.info("dropped %d segment(s) as likely hallucinations", len(dropped))
+        return Transcript(
+            segments=tuple(kept),
+            language=info.language,
+            language_probability=float(info.language_probability or 0.0),
+            dropped=tuple(dropped),
+        )
+
+    def detect_language(self, samples: np.ndarray) -> tuple[str, float]:
+        """The most likely language of mono 16 kHz speech, with its probability."""
+        model = self._load()
+        if not model.model.is_multilingual:
+            return "en", 1.0
+        with self._lock:
+            lang, prob, _ = model.detect_language(np.ascontiguousarray(samples, dtype=np.float32), vad_filter=True)
+        return lang, float(prob)
+
+
+def _rejection(seg, opts: TranscriptionOptions) -> str | None:
+    """Why a segment looks invented, or None to keep it."""
+    if seg.no_speech_prob > opts.no_speech_threshold and seg.avg_logprob < opts.log_prob_threshold:
+        return f"no speech (p={seg.no_speech_prob:.2f}, logprob={seg.avg_logprob:.2f})"
+    if seg.compression_ratio > opts.compression_ratio_threshold:
+        return f"repetitive (compression ratio {seg.compression_ratio:.1f})"
+    norm = re.sub(r"[^\w\s]", "", seg.text.lower()).strip()
+    if any(h in norm for h in HALLUCINATIONS) and seg.avg_logprob < -0.5:
+        return "known hallucination"
+    if norm and seg.words and np.mean([w.probability for w in seg.words]) < 0.15:
+        return "words too uncertain"
+    return None
+
+
+def _whisper_languages() -> Sequence[str]:
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    return _LANGUAGE_CODES

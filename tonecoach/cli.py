@@ -1,0 +1,302 @@
+"""The ``tonecoach`` command line.
+
+Front end only: it converts arguments to options, calls the
+:class:`~tonecoach.analyzer.Analyzer`, and renders or writes reports. Exit
+status: 0 when every file succeeded, 1 when any failed, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence, TextIO
+
+from . import __version__
+from .errors import ToneCoachError
+from .report import CallReport
+
+log = logging.getLogger("tonecoach")
+
+
+# -- output writers (a small registry) --------------------------------------------------
+
+
+def _write_json(report: CallReport, fh: TextIO) -> None:
+    fh.write(report.to_json(indent=2))
+    fh.write("\n")
+
+
+def _write_html(report: CallReport, fh: TextIO) -> None:
+    from .html_report import render_html
+
+    fh.write(render_html(report))
+
+
+WRITERS: dict[str, tuple[str, Callable[[CallReport, TextIO], None]]] = {
+    "json": (".json", _write_json),
+    "html": (".html", _write_html),
+}
+
+
+def _target(dest: str, source: str, suffix: str, many: bool) -> Path:
+    """Where one file's output goes: ``dest`` itself, or ``dest/<name><suffix>`` for many inputs."""
+    p = Path(dest)
+    if many or dest.endswith(os.sep) or p.is_dir():
+        p.mkdir(parents=True, exist_ok=True)
+        return p / (Path(source).stem + suffix)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _write(kind: str, report: CallReport, dest: str, source: str, many: bool, stdout: TextIO) -> str:
+    suffix, writer = WRITERS[kind]
+    if dest == "-":
+        if kind == "json" and many:
+            stdout.write(report.to_json(indent=None) + "\n")
+        else:
+            writer(report, stdout)
+        return "<stdout>"
+    path = _target(dest, source, suffix, many)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        writer(report, fh)
+    os.replace(tmp, path)  # never leave a half-written report
+    return str(path)
+
+
+# -- the summary ------------------------------------------------------------------------
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def format_summary(report: CallReport) -> str:
+    """A readable, plain-text summary of one report."""
+    a = report.audio
+    lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
+    kind = "stereo" if len(report.speakers) == 2 else "mono"
+    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, language {lang})"]
+    if report.agent and len(report.speakers) > 1:
+        lines.append(f"  Agent: {report.agent.speaker} channel ({report.agent.method}: {report.agent.reason})")
+    score = report.tone.score
+    lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
+    if report.content and report.content.get("score") is not None:
+        lines.append(f"  Content score: {report.content['score']:.0f}/100")
+    for m in report.tone.metrics:
+        if m.value is None:
+            val = "not measured"
+        else:
+            val = f"{m.value:.1f} {m.unit}"
+        tgt = f"{m.target_low:g}-{m.target_high:g}" if m.target_low != m.target_high else f"{m.target_low:g}"
+        pts = "  -" if m.score is None else f"{m.score:3.0f}"
+        lines.append(f"    {m.label:<32} {val:>16}   target {tgt:<10} {pts}")
+    if report.feedback:
+        lines.append("  Feedback:")
+        for f in report.feedback:
+            lines.append(f"    {_mmss(f.start_s)}-{_mmss(f.end_s)}  [{f.severity}] {f.message}")
+    elif score is not None:
+        lines.append("  Feedback: nothing to flag on tone.")
+    for w in report.warnings:
+        lines.append(f"  Warning: {w}")
+    return "\n".join(lines)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def _analyzer_from(args) -> "object":
+    from .analyzer import Analyzer, AnalyzerOptions
+    from .asr import TranscriptionOptions
+    from .audio import AudioOptions
+
+    topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,
+                                 engine=args.engine, keep_fillers=args.fillers)
+    aopts = AudioOptions(max_duration_s=args.max_duration)
+    opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, redact=args.redact,
+                           rubric_path=args.rubric)
+    return Analyzer(opts)
+
+
+def cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
+    many = len(args.files) > 1
+    summary_out = stderr if args.json == "-" or args.html == "-" else stdout
+    try:
+        analyzer = _analyzer_from(args)
+    except ToneCoachError as exc:
+        print(f"tonecoach: error: {exc}", file=stderr)
+        return 1
+    failed = 0
+    for path in args.files:
+        bar = _progress_bar(path, stderr, args.progress)
+        try:
+            report = analyzer.analyze(path, progress=bar.update if bar else None)
+        except ToneCoachError as exc:
+            failed += 1
+            _close(bar)
+            print(f"tonecoach: error: {path}: {exc}", file=stderr)
+            continue
+        except KeyboardInterrupt:
+            _close(bar)
+            print("tonecoach: interrupted", file=stderr)
+            return 130
+        except Exception as exc:  # a bug: one line for the user, the traceback in the log
+            failed += 1
+            _close(bar)
+            log.debug("analysis of %s failed", path, exc_info=True)
+            print(f"tonecoach: error: {path}: internal error ({type(exc).__name__}: {exc}); "
+                  "please report it with --verbose output", file=stderr)
+            continue
+        _close(bar)
+        written = []
+        try:
+            for kind in ("json", "html"):
+                dest = getattr(args, kind)
+                if dest:
+                    written.append(f"{kind.upper()}: {_write(kind, report, dest, path, many, stdout)}")
+        except OSError as exc:
+            failed += 1
+            print(f"tonecoach: error: {path}: cannot write the report: {exc.strerror or exc}", file=stderr)
+            continue
+        if not args.quiet:
+            print(format_summary(report), file=summary_out)
+            for w in written:
+                print(f"  {w}", file=summary_out)
+            print(file=summary_out)
+    if many and not args.quiet:
+        print(f"{len(args.files) - failed} of {len(args.files)} file(s) analysed, {failed} failed", file=summary_out)
+    return 1 if failed else 0
+
+
+class _Bar:
+    def __init__(self, path: str, stream: TextIO):
+        from tqdm import tqdm
+
+        self.tqdm = tqdm(total=100, desc=Path(path).name[:30], file=stream, leave=False,
+                         bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
+        self.last = 0
+
+    def update(self, fraction: float, message: str) -> None:
+        n = int(math.floor(100 * max(0.0, min(1.0, fraction))))
+        if n > self.last:
+            self.tqdm.update(n - self.last)
+            self.last = n
+        self.tqdm.set_postfix_str(message, refresh=False)
+
+    def close(self) -> None:
+        self.tqdm.close()
+
+
+def _progress_bar(path: str, stream: TextIO, mode: str):
+    if mode == "never" or (mode == "auto" and not stream.isatty()):
+        return None
+    return _Bar(path, stream)
+
+
+def _close(bar) -> None:
+    if bar:
+        bar.close()
+
+
+def cmd_score_text(args, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        from .wording.score_text import run_score_text
+    except ImportError as exc:
+        print(f"tonecoach: error: wording scores are not available: {exc}", file=stderr)
+        return 1
+    try:
+        if args.file == "-":
+            stream = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
+        else:
+            stream = open(args.file, "r", encoding="utf-8", errors="replace")
+    except OSError as exc:
+        print(f"tonecoach: error: cannot read '{args.file}': {exc.strerror or exc}", file=stderr)
+        return 1
+    with stream:
+        try:
+            return run_score_text(stream, stdout, language=args.language or "en")
+        except ToneCoachError as exc:
+            print(f"tonecoach: error: {exc}", file=stderr)
+            return 1
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tonecoach", description="Coach contact-centre agents on how they sound and what they say.")
+    p.add_argument("--version", action="version", version=f"tonecoach {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("analyze", help="analyse recorded calls and print a tone report",
+                       description="Analyse recorded calls: transcript, prosody, tone score and timestamped feedback.")
+    a.add_argument("files", nargs="+", metavar="FILE", help="audio files (wav, flac, mp3, ogg, opus, m4a)")
+    a.add_argument("--json", metavar="PATH|-", help="write the JSON report here ('-' for stdout; a folder for several files)")
+    a.add_argument("--html", metavar="PATH", help="write a self-contained HTML report here (a folder for several files)")
+    a.add_argument("--model", default="base", help="Whisper model: base (bundled, default), tiny.en (bundled), "
+                   "a CTranslate2 folder, or a hub name with --allow-download")
+    a.add_argument("--language", default=None, help="force the language (ISO code, e.g. en, lv, pl); default: detect")
+    a.add_argument("--agent-channel", choices=("auto", "left", "right"), default="auto",
+                   help="which channel of a stereo call is the agent (default: auto, from greetings and who speaks first)")
+    a.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
+                   help="mask card numbers, phone numbers and e-mail addresses in stored text (default: on)")
+    a.add_argument("--fillers", action=argparse.BooleanOptionalAction, default=True,
+                   help="keep filler words (um, uh) in the transcript (default: on)")
+    a.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
+    a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
+                   help="refuse longer files (default: 10800 = 3 h)")
+    a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
+    a.add_argument("--allow-download", action="store_true", help="let a hub model name be downloaded (needs network)")
+    a.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar (default: on a terminal)")
+    a.add_argument("-q", "--quiet", action="store_true", help="no summary")
+    a.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("score-text", help="score the wording of utterances, one per line (JSON lines out)")
+    s.add_argument("file", metavar="FILE|-", help="a text file with one utterance per line, or - for stdin")
+    s.add_argument("--language", default="en", help="language of the lines (for the phrase markers)")
+    s.set_defaults(func=cmd_score_text)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 2 for usage errors, 0 for --help
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(stderr)
+        return 2
+    if getattr(args, "max_duration", 1.0) is not None and getattr(args, "max_duration", 1.0) <= 0:
+        print("tonecoach: error: --max-duration must be positive", file=stderr)
+        return 2
+    level = logging.WARNING if args.verbose == 0 else logging.INFO if args.verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("tonecoach")
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        return args.func(args, stdout, stderr)
+    except BrokenPipeError:
+        return 1
+    finally:
+        logger.removeHandler(handler)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -59,7 +59,7 @@ class AnalyzerOptions:
     pitch_fmin_hz: float = 65.0
     pitch_fmax_hz: float = 400.0
     max_turn_gap_s: float = 3.0
-    bleed_margin_db: float = 15.0
+    bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class Analyzer:
                 ws = list(tr.words)
                 if len(channels) == 2:
                     other = next(c for c in channels if c.id != ch.id)
-                    kept = [w for w in ws if not is_bleed(w, ch.raw, other.raw, sr=sr)]
+                    kept = [w for w in ws if not is_bleed(w, ch.raw, other.raw, sr=sr, margin_db=self.options.bleed_margin_db)]
                     if len(kept) < len(ws):
                         log.info("%s: dropped %d word(s) heard only as bleed", ch.id, len(ws) - len(kept))
                     ws = kept

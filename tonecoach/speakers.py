@@ -49,14 +49,15 @@ def frame_db(y: np.ndarray, *, sr: int, hop_s: float = 0.02) -> np.ndarray:
 
 
 def dominance_mask(
-    own: np.ndarray, other: np.ndarray, *, sr: int, hop_s: float = 0.02, margin_db: float = 15.0, hangover_s: float = 0.2
+    own: np.ndarray, other: np.ndarray, *, sr: int, hop_s: float = 0.02, margin_db: float = 20.0, hangover_s: float = 0.2
 ) -> np.ndarray:
     """Frames where ``own`` carries its own party, not bleed from ``other``.
 
     A frame is bleed when the own channel is more than ``margin_db`` quieter
-    than the other channel; bleed frames are dilated by ``hangover_s`` so word
-    edges of the other party are covered too, except where the own channel is
-    itself loud. Returns a boolean array, one value per ``hop_s`` frame
+    than the other channel (hybrid bleed is typically 20-30 dB down, while a
+    party talking over the other is rarely 20 dB quieter); bleed frames are
+    dilated by ``hangover_s`` over frames still 15 dB or more below the other
+    channel, so the other party's word edges are covered too. Returns a boolean array, one value per ``hop_s`` frame
     (True = keep).
     """
     a, b = frame_db(own, sr=sr, hop_s=hop_s), frame_db(other, sr=sr, hop_s=hop_s)
@@ -68,7 +69,7 @@ def dominance_mask(
         kernel = np.ones(2 * k + 1)
         dilated = np.convolve(bleed.astype(float), kernel, mode="same") > 0
         # only extend the mask over frames that are not clearly the own party's
-        bleed = bleed | (dilated & (a < b - margin_db / 3))
+        bleed = bleed | (dilated & (a < b - (margin_db - 5.0)))
     return ~bleed
 
 
@@ -84,7 +85,7 @@ def apply_mask(y: np.ndarray, keep: np.ndarray, *, sr: int, hop_s: float = 0.02,
     return (y * gain).astype(np.float32)
 
 
-def is_bleed(word: Word, own: np.ndarray, other: np.ndarray, *, sr: int, margin_db: float = 10.0) -> bool:
+def is_bleed(word: Word, own: np.ndarray, other: np.ndarray, *, sr: int, margin_db: float = 20.0) -> bool:
     """True when a word heard in ``own`` is louder in ``other``: it is the other party's bleed."""
     i, j = int(word.start_s * sr), max(int(word.end_s * sr), int(word.start_s * sr) + 1)
     seg_a, seg_b = own[i:j], other[i:j]

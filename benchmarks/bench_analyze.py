@@ -1,0 +1,128 @@
+"""Speed and memory of the analysis, against plain faster-whisper on the same file.
+
+For each test call (at least 60 s) it times, over several runs: decoding,
+transcription, prosody, scoring and the whole analysis, and in the same run
+plain sequential faster-whisper transcription of the same samples with the
+same model and word timestamps. It prints medians and real-time factors
+(seconds of processing per second of audio). With ``--memory`` it also
+measures the peak resident memory of analysing a 30-minute call in a fresh
+process.
+
+    .venv/bin/python benchmarks/bench_analyze.py [--runs 3] [--memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tonecoach.analyzer import Analyzer  # noqa: E402
+from tonecoach.audio import load  # noqa: E402
+
+SHARED = Path(os.environ.get("TONECOACH_SHARED_DATA") or ROOT.parent / "shared" / "data")
+REAL_CLIPS = ["whisper_jfk.flac", "librispeech-1995-1837-0001.wav", "leopard_test_en.wav", "OSR_us_000_0034_8k.wav"]
+
+
+def real_speech_call(tmp: Path) -> Path | None:
+    """The four English evaluation clips joined into one >60 s mono call (0.7 s gaps)."""
+    if not (SHARED / "speech_en").is_dir():
+        return None
+    import soundfile as sf
+
+    parts = []
+    for c in REAL_CLIPS:
+        parts.append(load(str(SHARED / "speech_en" / c)).mono)
+        parts.append(np.zeros(int(0.7 * 16000), np.float32))
+    out = tmp / "real_speech_concat.wav"
+    sf.write(str(out), np.concatenate(parts), 16000)
+    return out
+
+
+def plain_faster_whisper(path: Path, model_dir: str, threads: int) -> float:
+    from faster_whisper import WhisperModel
+
+    model = _MODELS.setdefault(model_dir, WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=threads))
+    samples = load(str(path)).mono
+    t = time.perf_counter()
+    segments, _ = model.transcribe(samples, beam_size=5, word_timestamps=True)
+    list(segments)
+    return time.perf_counter() - t
+
+
+_MODELS: dict = {}
+
+
+def bench(path: Path, runs: int, analyzer: Analyzer) -> None:
+    duration = load(str(path)).duration_s
+    analyzer.analyze(str(path))  # warm-up: model load, caches
+    stages: dict[str, list[float]] = {}
+    plain: list[float] = []
+    for _ in range(runs):
+        r = analyzer.analyze(str(path))
+        for k, v in r.timings_s.items():
+            stages.setdefault(k, []).append(v)
+        plain.append(plain_faster_whisper(path, analyzer.transcriber.resolved.path, analyzer.transcriber.options.cpu_threads))
+    print(f"\n{path.name}: {duration:.1f} s of audio, {runs} runs, medians")
+    for k, v in stages.items():
+        print(f"  {k:<12} {statistics.median(v):7.2f} s   RTF {statistics.median(v) / duration:.3f}")
+    p = statistics.median(plain)
+    total = statistics.median(stages["total"])
+    print(f"  {'plain fw':<12} {p:7.2f} s   RTF {p / duration:.3f}   (sequential faster-whisper, base int8, word timestamps)")
+    print(f"  ratio analysis / plain transcription: {total / p:.2f}  (target <= 1.0)")
+
+
+def peak_memory_30min(sample: Path) -> None:
+    """Tile a sample call to 30 minutes and analyse it in a fresh process; report its peak RSS."""
+    import soundfile as sf
+
+    a = load(str(sample))
+    reps = int(np.ceil(1800 / a.duration_s))
+    y = np.tile(a.samples, (1, reps))[:, : 1800 * 16000]
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "thirty_minutes.flac"
+        sf.write(str(p), y.T, 16000)
+        code = ("import sys, time; sys.path.insert(0, %r); from tonecoach.analyzer import Analyzer; "
+                "t=time.time(); r=Analyzer().analyze(%r); print('%%.1f s, %%d segments' %% (time.time()-t, len(r.segments)))"
+                % (str(ROOT), str(p)))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"\n30-minute call ({sample.name} tiled): {out.stdout.strip() or out.stderr.strip()[-300:]}")
+        print(f"  peak resident memory: {max(peak, before) / 1024:.0f} MB  (target <= 1536 MB)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--memory", action="store_true", help="also measure peak memory on a 30-minute call")
+    ap.add_argument("files", nargs="*", help="calls to time (default: the stereo sample and the joined real clips)")
+    args = ap.parse_args()
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    analyzer = Analyzer()
+    with tempfile.TemporaryDirectory() as d:
+        files = [Path(f) for f in args.files]
+        if not files:
+            files = [ROOT / "samples" / "stereo_call_8k.wav"]
+            real = real_speech_call(Path(d))
+            if real:
+                files.insert(0, real)
+        for f in files:
+            bench(f, args.runs, analyzer)
+    if args.memory:
+        peak_memory_30min(ROOT / "samples" / "stereo_call_8k.wav")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The command line: exit codes, one-line errors, summaries and written reports."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tonecoach import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+WARM = ROOT / "samples" / "warm_agent.flac"
+
+
+@pytest.fixture()
+def fast_analyzer(monkeypatch, analyzer):
+    """Reuse the session's loaded model instead of loading Whisper again per CLI call."""
+    monkeypatch.setattr(cli, "_analyzer_from", lambda args: _with(args, analyzer))
+    return analyzer
+
+
+def _with(args, analyzer):
+    from dataclasses import replace
+
+    from tonecoach.analyzer import Analyzer
+
+    opts = replace(analyzer.options, agent_channel=args.agent_channel, redact=args.redact)
+    return Analyzer(opts, transcriber=analyzer.transcriber)
+
+
+def run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_usage_errors_exit_2():
+    assert run([])[0] == 2
+    assert run(["analyze"])[0] == 2
+    assert run(["analyze", "x.wav", "--agent-channel", "middle"])[0] == 2
+    assert run(["frobnicate"])[0] == 2
+
+
+def test_missing_file_is_one_line_error_and_exit_1(fast_analyzer, tmp_path):
+    code, out, err = run(["analyze", str(tmp_path / "nope.wav")])
+    assert code == 1
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "no such file" in lines[0] and "Traceback" not in err
+
+
+def test_good_and_bad_files_together(fast_analyzer, tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    outdir = tmp_path / "reports"
+    code, out, err = run(["analyze", str(WARM), str(bad), "--json", str(outdir), "--html", str(outdir)])
+    assert code == 1
+    assert "Tone score:" in out and "1 of 2 file(s) analysed, 1 failed" in out
+    assert "bad.wav" in err and "not an audio file" in err and "Traceback" not in err
+    data = json.loads((outdir / "warm_agent.json").read_text())
+    assert data["schema_version"] and data["tone"]["score"] is not None
+    html = (outdir / "warm_agent.html").read_text()
+    assert "<svg" in html and not (outdir / "bad.json").exists()
+    assert not list(outdir.glob("*.part"))
+
+
+def test_json_to_stdout(fast_analyzer):
+    code, out, err = run(["analyze", str(WARM), "--json", "-"])
+    assert code == 0
+    d = json.loads(out)
+    assert d["audio"]["path"].endswith("warm_agent.flac")
+    assert "Tone score:" in err  # the summary moves to stderr
+
+
+def test_silence_file_succeeds_with_warning(fast_analyzer, tmp_path):
+    p = tmp_path / "silence.wav"
+    sf.write(str(p), np.zeros(16000 * 30, np.float32), 16000)
+    code, out, err = run(["analyze", str(p)])
+    assert code == 0 and "no speech detected" in out and "Tone score: n/a" in out
+
+
+def test_console_script_runs_as_a_module():
+    r = subprocess.run([sys.executable, "-m", "tonecoach", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stdout.startswith("tonecoach ")

@@ -94,7 +94,7 @@ def test_stereo_sample_agent_on_left_and_no_bleed(sample_reports):
     manifest = _json.loads((Path(__file__).resolve().parents[1] / "samples" / "manifest.json").read_text())
     entry = next(e for e in manifest["files"] if e["path"].endswith("stereo_call_8k.wav"))
     # every recognised word lies inside a turn of its own speaker: bleed is not counted as speech
-    turns = [(t["speaker"], t["start_s"], t["end_s"]) for t in entry["turns"]]
+    turns = [(t["speaker"], t["start"], t["end"]) for t in entry["turns"]]
     side = {"agent": "left", "customer": "right"}
     for seg in r.segments:
         for w in seg.words:

@@ -208,15 +208,12 @@ class Transcriber:
         )
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         with self._lock:
-            if opts.engine == "batched":
-                segments, info = self._pipeline.transcribe(samples, batch_size=opts.batch_size, **kwargs)
-            else:
-                segments, info = model.transcribe(samples, condition_on_previous_text=False, **kwargs)
+            raw, info = self._decode(samples, kwargs, duration, progress)
+            if prompt and opts.engine == "batched":
+                raw = self._recover_skipped(samples, raw, kwargs)
             kept: list[TranscribedSegment] = []
             dropped: list[str] = []
-            for seg in segments:
-                if progress and duration > 0:
-                    progress(min(1.0, seg.end / duration))
+            for seg in raw:
                 reason = _rejection(seg, opts)
                 if reason:
                     dropped.append(f"{seg.start:.1f}-{seg.end:.1f} s {reason}: {seg.text.strip()[:60]!r}")
@@ -228,10 +225,9 @@ class Transcriber:
                 )
                 if not words:
                     continue
-                text = seg.text.strip()
                 kept.append(
                     TranscribedSegment(
-                        start_s=round(words[0].start_s, 3), end_s=round(words[-1].end_s, 3), text=text, words=words,
+                        start_s=round(words[0].start_s, 3), end_s=round(words[-1].end_s, 3), text=seg.text.strip(), words=words,
                         avg_logprob=float(seg.avg_logprob), no_speech_prob=float(seg.no_speech_prob),
                     )
                 )
@@ -246,6 +242,55 @@ class Transcriber:
             dropped=tuple(dropped),
         )
 
+    def _decode(self, samples, kwargs, duration, progress, **extra):
+        opts = self.options
+        if opts.engine == "batched":
+            segments, info = self._pipeline.transcribe(samples, batch_size=opts.batch_size, **{**kwargs, **extra})
+        else:
+            segments, info = self._model.transcribe(samples, condition_on_previous_text=False, **{**kwargs, **extra})
+        out = []
+        for seg in segments:
+            if progress and duration > 0:
+                progress(min(1.0, seg.end / duration))
+            out.append(seg)
+        return out, info
+
+    def _recover_skipped(self, samples: np.ndarray, raw: list, kwargs: dict) -> list:
+        """Re-decode, without the filler prompt, speech the prompted pass skipped.
+
+        A prompt occasionally makes Whisper drop the start of a chunk (seen on
+        fast, flat speech). Voice activity tells where speech is; stretches of
+        it with too few recognised words are decoded again without the prompt,
+        and the result with more words wins.
+        """
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        sr = 16000
+        vad = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms))
+        spans = _merge([(t["start"] / sr, t["end"] / sr) for t in vad], gap_s=1.0, max_s=28.0)
+        words = sorted((w.start, w.end) for seg in raw for w in (seg.words or ()))
+        suspicious = []
+        for a, b in spans:
+            speech = b - a
+            n = sum(1 for ws, we in words if a - 0.2 <= (ws + we) / 2 <= b + 0.2)
+            if speech >= 2.0 and n < MIN_WORDS_PER_SPEECH_S * speech:
+                suspicious.append((a, b))
+        if not suspicious:
+            return raw
+        log.info("re-decoding %d stretch(es) without the filler prompt", len(suspicious))
+        clips = [{"start": a, "end": b} for a, b in suspicious]
+        again, _ = self._decode(samples, {**kwargs, "initial_prompt": None, "vad_filter": False}, 0.0, None,
+                                clip_timestamps=clips)
+        out = list(raw)
+        for a, b in suspicious:
+            def inside(seg):
+                return a - 0.2 <= (seg.start + seg.end) / 2 <= b + 0.2
+            old = [s for s in out if inside(s)]
+            new = [s for s in again if inside(s)]
+            if sum(len(s.words or ()) for s in new) > sum(len(s.words or ()) for s in old):
+                out = [s for s in out if not inside(s)] + new
+        return sorted(out, key=lambda s: s.start)
+
     def detect_language(self, samples: np.ndarray) -> tuple[str, float]:
         """The most likely language of mono 16 kHz speech, with its probability."""
         model = self._load()
@@ -254,6 +299,23 @@ class Transcriber:
         with self._lock:
             lang, prob, _ = model.detect_language(np.ascontiguousarray(samples, dtype=np.float32), vad_filter=True)
         return lang, float(prob)
+
+
+#: Fewer recognised words than this per second of detected speech means the
+#: decoder skipped something (conversational speech runs 2-3.5 words per second
+#: of detected speech; 1.6 is about 100 wpm, the slow end of phone speech).
+MIN_WORDS_PER_SPEECH_S = 1.6
+
+
+def _merge(spans: list[tuple[float, float]], *, gap_s: float, max_s: float) -> list[tuple[float, float]]:
+    """Join speech spans closer than ``gap_s``, never making one longer than ``max_s``."""
+    out: list[tuple[float, float]] = []
+    for a, b in spans:
+        if out and a - out[-1][1] <= gap_s and b - out[-1][0] <= max_s:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 def _rejection(seg, opts: TranscriptionOptions) -> str | None:

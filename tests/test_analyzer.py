@@ -132,3 +132,11 @@ def test_redaction_applies_to_stored_segment_text_and_words():
     assert "[CARD]" in out.text and "[EMAIL]" in out.text
     assert all("4111" not in w.text for w in out.words)
     assert [w.start_s for w in out.words] == [w.start_s for w in words]  # timestamps kept
+
+
+def test_target_ranges_read_naturally():
+    from tonecoach.report import format_target
+
+    assert format_target(120.0, 160.0, "wpm") == "120-160 wpm"
+    assert format_target(-32.0, -10.0, "dBFS") == "-32 to -10 dBFS"
+    assert format_target(0.0, 0.0, "count") == "0 count"

@@ -18,7 +18,7 @@ from typing import Callable, Sequence, TextIO
 
 from . import __version__
 from .errors import ToneCoachError
-from .report import CallReport
+from .report import CallReport, format_target
 
 log = logging.getLogger("tonecoach")
 
@@ -94,9 +94,9 @@ def format_summary(report: CallReport) -> str:
             val = "not measured"
         else:
             val = f"{m.value:.1f} {m.unit}"
-        tgt = f"{m.target_low:g}-{m.target_high:g}" if m.target_low != m.target_high else f"{m.target_low:g}"
+        tgt = format_target(m.target_low, m.target_high)
         pts = "  -" if m.score is None else f"{m.score:3.0f}"
-        lines.append(f"    {m.label:<32} {val:>16}   target {tgt:<10} {pts}")
+        lines.append(f"    {m.label:<32} {val:>16}   target {tgt:<14} {pts}")
     if report.feedback:
         lines.append("  Feedback:")
         for f in report.feedback:

@@ -25,6 +25,7 @@ __all__ = [
     "ToneResult",
     "FeedbackItem",
     "CallReport",
+    "format_target",
 ]
 
 SCHEMA_VERSION = "1.0"
@@ -145,6 +146,17 @@ class AgentDecision:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AgentDecision":
         return cls(d.get("speaker"), str(d["method"]), str(d["reason"]), float(d.get("confidence", 0.0)))
+
+
+def format_target(low: float | None, high: float | None, unit: str = "") -> str:
+    """A target range as people read it: "120-160 wpm", "-32 to -10 dBFS", "0 count"."""
+    unit = f" {unit}" if unit else ""
+    if low is None or high is None:
+        return f"at least {low:g}{unit}" if low is not None else (f"at most {high:g}{unit}" if high is not None else "none")
+    if low == high:
+        return f"{low:g}{unit}"
+    sep = " to " if low < 0 or high < 0 else "-"
+    return f"{low:g}{sep}{high:g}{unit}"
 
 
 @dataclass(frozen=True)

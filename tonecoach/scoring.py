@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import RubricError
-from .report import FeedbackItem, MetricScore, Segment, ToneResult
+from .report import FeedbackItem, MetricScore, Segment, ToneResult, format_target
 
 __all__ = ["Rubric", "load_rubric", "metric_points", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
 
@@ -104,7 +104,7 @@ def score_tone(values: Mapping[str, float | None], rubric: Rubric, *, evidence: 
         v = None if v is None or not math.isfinite(float(v)) else float(v)
         pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
         w = float(m["weight"])
-        target = f"{m['low']:g}-{m['high']:g} {m['unit']}" if m["low"] != m["high"] else f"{m['low']:g} {m['unit']}"
+        target = format_target(float(m["low"]), float(m["high"]), m["unit"])
         ev = f"{_fmt(v, m['unit'])} against a target of {target}"
         if evidence.get(m["field"]):
             ev += f"; {evidence[m['field']]}"

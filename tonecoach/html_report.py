@@ -496,7 +496,8 @@ def _target(lo: Any, hi: Any, unit: str | None) -> str:
         return "≥ " + _with_unit(lo_s, unit)
     if lo_s is None:
         return "≤ " + _with_unit(hi_s, unit)
-    return f"{_num(lo_s)}–{_with_unit(hi_s, unit)}"
+    sep = " to " if lo_s < 0 or hi_s < 0 else "–"
+    return f"{_num(lo_s)}{sep}{_with_unit(hi_s, unit)}"
 
 
 def _score_cell(score: Any) -> str:

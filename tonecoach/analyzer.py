@@ -23,7 +23,8 @@ from .audio import Audio, AudioOptions, load
 from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
 from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
-from .speakers import apply_mask, channel_relation, choose_agent, dominance_mask, is_bleed, build_turns, turn_segments
+from .speakers import (apply_mask, build_turns, channel_relation, choose_agent, dominance_mask, is_bleed, join_words,
+                       split_phrases, turn_segments)
 
 __all__ = ["Analyzer", "AnalyzerOptions", "Progress"]
 
@@ -49,6 +50,9 @@ class AnalyzerOptions:
         A rubric TOML file; None for the bundled default.
     max_turn_gap_s : float
         A silence longer than this ends a speaker's turn.
+    phrase_max_s : float
+        Agent turns longer than this are judged phrase by phrase (sentences
+        or pauses), so tone feedback points at a moment.
     """
 
     transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
@@ -59,6 +63,7 @@ class AnalyzerOptions:
     pitch_fmin_hz: float = 65.0
     pitch_fmax_hz: float = 400.0
     max_turn_gap_s: float = 3.0
+    phrase_max_s: float = 12.0
     bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
 
@@ -167,7 +172,8 @@ class Analyzer:
         agent_sp = next((s for s in speakers if s.role == "agent"), None)
         values, evidence = _tone_values(agent_sp, segs, self.rubric)
         tone = score_tone(values, self.rubric, evidence=evidence)
-        feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s) if n_words else []
+        units = _phrases(segs, agent.speaker, by_id, tracks, sr, self.options.phrase_max_s) if n_words else []
+        feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s, units=units) if n_words else []
         snr = (agent_sp.prosody.get("snr_db") if agent_sp else None)
         if snr is not None and snr < 10:
             warnings.append(f"noisy recording (SNR about {snr:.0f} dB): pitch and energy figures are less reliable")
@@ -302,6 +308,29 @@ def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric)
         "dead_air_count": f"gaps over {over:g} s between any words in the call",
     }
     return p, ev
+
+
+def _phrases(segs: Sequence[Segment], agent: str | None, channels, tracks, sr: int, max_s: float) -> list[Segment]:
+    """The agent's turns, long ones cut into phrases, each with its own prosody (for feedback)."""
+    out = []
+    for s in segs:
+        if s.speaker != agent:
+            continue
+        runs = split_phrases(s.words, max_s=max_s)
+        if len(runs) <= 1:
+            out.append(s)
+            continue
+        pitch, energy = tracks[s.speaker]
+        for k, ws in enumerate(runs):
+            a, b = ws[0].start_s, ws[-1].end_s
+            pro = P.turn_prosody(channels[s.speaker].raw, sr=sr, words=ws, start_s=a, end_s=b, pitch=pitch, energy=energy).to_dict()
+            # the pace of a phrase runs until the next phrase starts, so its pause counts as it does in the turn's pace
+            until = runs[k + 1][0].start_s if k + 1 < len(runs) else b
+            if until > a:
+                pro["words_per_minute"] = 60.0 * len(ws) / (until - a)
+                pro["syllables_per_s"] = sum(P.count_syllables(w.text) for w in ws) / (until - a)
+            out.append(Segment(start_s=a, end_s=b, speaker=s.speaker, text=join_words(ws), words=tuple(ws), prosody=pro))
+    return out
 
 
 def _redact(segs: Sequence[Segment]) -> list[Segment]:

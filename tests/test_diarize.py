@@ -101,6 +101,20 @@ def test_three_voices_are_three_speakers():
     assert ev["decision"] == "3 voices"
 
 
+def test_long_call_clusters_on_a_subsample():
+    """An hour-long call has ~12,000 windows; the initial clustering runs on a subsample of them."""
+    pattern = ([0] * 40 + [1] * 40) * 30  # 2,400 windows
+    emb, spans, active = synthetic_call(pattern, seed=7)
+    from tonecoach import diarize as D
+
+    lab = D._initial_labels(_unit(emb - emb.mean(0)), 2, max_points=500)
+    assert len(lab) == len(pattern)
+    agree = np.mean(lab == np.array(pattern))
+    assert max(agree, 1 - agree) > 0.95
+    _, _, ev = cluster_speakers(emb, spans, active)
+    assert ev["decision"] == "2 voices"
+
+
 def test_too_little_speech_is_one_speaker():
     emb, spans, active = synthetic_call([0, 1])
     cells, _, ev = cluster_speakers(emb, spans, active)

@@ -313,13 +313,18 @@ def _kmeans(x: np.ndarray, labels: np.ndarray, k: int, iters: int = 20) -> np.nd
     return labels
 
 
-def _initial_labels(x: np.ndarray, k: int) -> np.ndarray:
+def _initial_labels(x: np.ndarray, k: int, max_points: int = 2000) -> np.ndarray:
+    """Ward clustering into ``k`` groups; on long calls over an even subsample (its memory grows with the square)."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if len(x) <= k:
         return np.arange(len(x)) % k
-    z = linkage(x, method="ward")
-    return fcluster(z, t=k, criterion="maxclust") - 1
+    sub = np.linspace(0, len(x) - 1, min(len(x), max_points)).round().astype(int)
+    lab = fcluster(linkage(x[sub], method="ward"), t=k, criterion="maxclust") - 1
+    if len(sub) == len(x):
+        return lab
+    c = np.stack([_unit(x[sub][lab == j].mean(0)) if np.any(lab == j) else np.zeros(x.shape[1]) for j in range(k)])
+    return np.argmax(x @ c.T, axis=1)
 
 
 def _cell_scores(sims: np.ndarray, spans: Sequence[np.ndarray], n_cells: int) -> tuple[np.ndarray, np.ndarray]:
@@ -401,13 +406,10 @@ def snap_to_pauses(labels: np.ndarray, *, max_shift_cells: int) -> np.ndarray:
         if not near:
             continue
         p = min(near, key=lambda q: (abs(q - c), q))
-        before, after = int(labels[prev_of[c]]), int(labels[c])
-        if p > c:  # the earlier speaker keeps the floor up to the pause
-            seg = (np.arange(len(out)) >= c) & (np.arange(len(out)) < p) & (labels >= 0)
-            out[seg] = before
-        else:  # the later speaker takes the floor from the pause on
-            seg = (np.arange(len(out)) >= p) & (np.arange(len(out)) < c) & (labels >= 0)
-            out[seg] = after
+        a, b, who = (c, p, labels[prev_of[c]]) if p > c else (p, c, labels[c])
+        # p > c: the earlier speaker keeps the floor up to the pause; else the later one takes it from the pause on
+        span = out[a:b]
+        span[labels[a:b] >= 0] = who
     return out
 
 
@@ -420,7 +422,7 @@ def _runs(labels: np.ndarray, min_cells: int) -> list[tuple[int, int, int]]:
             runs[-1] = (lab, runs[-1][1], i + 1)
         else:
             runs.append((lab, i, i + 1))
-    # count only runs long enough; merge the rest into their neighbours
+    # count only runs long enough (a short run is a blip, not a turn)
     return [r for r in runs if sum(1 for j in range(r[1], r[2]) if labels[j] == r[0]) >= min_cells]
 
 
@@ -462,7 +464,7 @@ def cluster_speakers(emb: np.ndarray, spans: Sequence[np.ndarray], active_cells:
         if len(emb) < 2 * k:
             break
         lab = _kmeans(x, _initial_labels(x, k), k)
-        # small clusters join their nearest neighbour
+        # every voice needs min_speaker_s of speech: a smaller cluster ends the search
         sizes = np.bincount(lab, minlength=k) * per_window_s
         if np.sum(sizes >= o.min_speaker_s) < k:
             tried.append({"k": k, "rejected": "a cluster has too little speech"})

@@ -412,6 +412,14 @@ def test_solo_practice_call_is_one_speaker_with_no_two_party_metrics(sample_repo
         assert not {f.category for f in r.feedback} & {"talk_ratio_high", "interruption", "few_questions"}
 
 
+def test_html_report_shows_both_diarized_speakers(two_voice_report):
+    from tonecoach.html_report import render_html
+
+    html = render_html(two_voice_report)
+    assert 'class="sid">S1<' in html and 'class="sid">S2<' in html
+    assert "Agent" in html and "Customer" in html
+
+
 def test_report_with_conversation_round_trips(two_voice_report):
     import json
 

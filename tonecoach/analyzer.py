@@ -154,6 +154,7 @@ class Analyzer:
         # one channel: who spoke when (tonecoach.diarize); each word gets one speaker
         dia = None
         if len(channels) == 1 and n_words and self.options.diarization.enabled:
+            prog(0.88, "telling speakers apart")
             t_d = time.perf_counter()
             dia = self.diarizer.diarize(channels[0].raw, sr=sr)
             by_voice = assign_words(words_by[channels[0].id], dia)

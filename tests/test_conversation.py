@@ -385,6 +385,7 @@ def test_mono_two_voice_call_gets_two_speakers_the_agent_and_the_metrics(two_voi
     assert c["agent_questions"] >= 2 and c["dead_air"] == [] and c["holds"] == []
     assert c["diarization"]["n_speakers"] == 2 and c["diarization"]["evidence"]["decision"] == "2 voices"
     assert "diarize" in r.timings_s and r.options["diarization"]["enabled"] is True
+    assert "resemblyzer" in r.models["speakers"]
 
 
 def test_stereo_call_gets_the_same_metrics_from_its_channels(sample_reports):

@@ -209,6 +209,8 @@ class Analyzer:
         prog(1.0, "done")
         models = {"asr": self.transcriber.describe() if n_words or not audio.is_silent else {"name": self.options.transcription.model},
                   "pitch": "YIN with octave-jump correction (tonecoach.prosody)"}
+        if dia is not None:
+            models["speakers"] = f"Silero VAD (faster-whisper) + {self.diarizer.model_name}"
         return CallReport(
             audio=AudioInfo(path=label or audio.path, duration_s=round(audio.duration_s, 3),
                             sample_rate=audio.source_sample_rate, channels=audio.source_channels, codec=audio.codec),

@@ -270,6 +270,21 @@ def test_ninety_percent_silence(diarizer):
     assert all(2.0 - 0.5 <= t.start_s < 2.0 + len(speech[0]) / SR + 0.5 or 39.5 <= t.start_s for t in d.turns)
 
 
+def test_ninety_percent_silence_call_reports_a_silent_hold(analyzer):
+    """The whole analysis of a 60 s mono call with about 6 s of speech: a report, the long silence a hold."""
+    two = audio("two_voice_mono.flac")
+    e = manifest_entry("two_voice_mono.flac")
+    y = np.zeros(60 * SR, np.float32)
+    first, second = cut(two, e["turns"][0]), cut(two, e["turns"][2])  # two agent turns, ~4 s each
+    y[1 * SR: 1 * SR + len(first)] = first
+    y[54 * SR: 54 * SR + len(second)] = second
+    r = analyzer.analyze(y, sample_rate=SR)
+    assert r.segments and len(r.speakers) == 1  # one voice: the agent
+    holds = r.conversation["holds"]
+    assert [h["kind"] for h in holds] == ["silence"] and holds[0]["duration_s"] > 45
+    assert r.conversation["dead_air"] == [] and "hold" in {f.category for f in r.feedback}
+
+
 def music(seconds: float) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     notes = 220.0 * 2 ** (np.floor(t * 2) % 8 / 12.0)

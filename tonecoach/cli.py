@@ -81,10 +81,12 @@ def format_summary(report: CallReport) -> str:
     """A readable, plain-text summary of one report."""
     a = report.audio
     lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
-    kind = "stereo" if len(report.speakers) == 2 else "mono"
-    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, language {lang})"]
+    kind = "stereo" if a.channels == 2 else "mono"
+    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
     if report.agent and len(report.speakers) > 1:
-        lines.append(f"  Agent: {report.agent.speaker} channel ({report.agent.method}: {report.agent.reason})")
+        lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
+                     f"{report.agent.reason})")
+    lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
     if report.content and report.content.get("score") is not None:
@@ -108,6 +110,23 @@ def format_summary(report: CallReport) -> str:
     return "\n".join(lines)
 
 
+def _conversation_lines(c) -> list[str]:
+    """One or two lines of conversation metrics (only what a two-sided call has)."""
+    if not c or c.get("agent_talk_ratio") is None:
+        return []
+    lat = c.get("response_latency_s") or {}
+    parts = [f"agent talk {c['agent_talk_ratio']:.0%}"]
+    if c.get("longest_agent_monologue_s") is not None:
+        parts.append(f"longest monologue {c['longest_agent_monologue_s']:.0f} s")
+    parts.append(f"interruptions {c.get('agent_interruptions', 0)}")
+    parts.append(f"overtalk {c.get('overtalk_s', 0):.1f} s")
+    if lat.get("median") is not None:
+        parts.append(f"response {lat['median']:.1f} s median, {lat['worst']:.1f} s worst")
+    parts.append(f"dead air {c.get('dead_air_s', 0):.0f} s, holds {len(c.get('holds') or [])}, "
+                 f"questions {c.get('agent_questions', 0)}")
+    return ["  Conversation: " + ", ".join(parts)]
+
+
 # -- commands ---------------------------------------------------------------------------
 
 
@@ -115,12 +134,14 @@ def _analyzer_from(args) -> "object":
     from .analyzer import Analyzer, AnalyzerOptions
     from .asr import TranscriptionOptions
     from .audio import AudioOptions
+    from .diarize import DiarizationOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,
                                  engine=args.engine, keep_fillers=args.fillers)
     aopts = AudioOptions(max_duration_s=args.max_duration)
-    opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, redact=args.redact,
-                           rubric_path=args.rubric)
+    dopts = DiarizationOptions(enabled=args.diarize)
+    opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, agent_speaker=args.agent_speaker,
+                           diarization=dopts, redact=args.redact, rubric_path=args.rubric)
     return Analyzer(opts)
 
 
@@ -245,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--language", default=None, help="force the language (ISO code, e.g. en, lv, pl); default: detect")
     a.add_argument("--agent-channel", choices=("auto", "left", "right"), default="auto",
                    help="which channel of a stereo call is the agent (default: auto, from greetings and who speaks first)")
+    a.add_argument("--agent-speaker", default=None, metavar="ID",
+                   help="which speaker is the agent: S1, S2... on a mono call (as the report names them), left or right "
+                        "on a stereo call (default: decided from greetings, who opens the call and who asks questions)")
+    a.add_argument("--diarize", action=argparse.BooleanOptionalAction, default=True,
+                   help="tell the speakers of a mono call apart by their voices (default: on)")
     a.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
                    help="mask card numbers, phone numbers and e-mail addresses in stored text (default: on)")
     a.add_argument("--fillers", action=argparse.BooleanOptionalAction, default=True,

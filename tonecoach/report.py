@@ -249,6 +249,7 @@ class CallReport:
     options: Mapping[str, Any] = field(default_factory=dict)
     timeline: Mapping[str, Any] = field(default_factory=dict)
     content: Mapping[str, Any] | None = None
+    conversation: Mapping[str, Any] | None = None
     tonecoach_version: str = ""
     created_at: str = ""
     schema_version: str = SCHEMA_VERSION
@@ -295,6 +296,7 @@ class CallReport:
             options=dict(d.get("options") or {}),
             timeline=dict(d.get("timeline") or {}),
             content=d.get("content"),
+            conversation=d.get("conversation"),
             tonecoach_version=str(d.get("tonecoach_version", "")),
             created_at=str(d.get("created_at", "")),
             schema_version=version,

@@ -28,7 +28,8 @@ An entry is a phrase string or a table ``{ p = "...", ... }`` (or
 conditions: ``start = true`` (at a sentence start), ``punct = true`` (set off
 by punctuation: "like," as a filler), ``question = true`` (in a sentence
 ending with "?"), ``not_after = [phrases]`` / ``not_before = [phrases]``
-(excluded contexts: "like" after "I'd"), ``s = "key"`` (phrasebook entry).
+(excluded contexts: "like" after "I'd"), ``punct_after = true`` (followed by
+punctuation or the sentence end: a bare "No."), ``s = "key"`` (phrasebook entry).
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class PatternEntry:
     regex: re.Pattern[str] | None = None
     start: bool = False
     punct: bool = False
+    punct_after: bool = False
     question: bool = False
     not_after: tuple[tuple[_PTok, ...], ...] = ()
     not_before: tuple[tuple[_PTok, ...], ...] = ()
@@ -155,6 +157,7 @@ class Lexicon:
     fold: bool = False
     strip_prefixes: frozenset[str] = frozenset()
     max_prefix_strip: int = 0
+    min_stripped_length: int = 2
     source: str = ""
 
     def forms(self, norm: str) -> tuple[str, ...]:
@@ -163,7 +166,7 @@ class Lexicon:
             return (norm,)
         out = [norm]
         for k in range(1, self.max_prefix_strip + 1):
-            if len(norm) - k < 2 or norm[k - 1] not in self.strip_prefixes:
+            if len(norm) - k < self.min_stripped_length or norm[k - 1] not in self.strip_prefixes:
                 break
             out.append(norm[k:])
         return tuple(out)
@@ -256,7 +259,7 @@ def _compile_context(items: Any, where: str, char_map: Mapping[str, str], fold: 
     return tuple(out)
 
 
-_ENTRY_KEYS = {"p", "re", "start", "punct", "question", "not_after", "not_before", "s", "note"}
+_ENTRY_KEYS = {"p", "re", "start", "punct", "punct_after", "question", "not_after", "not_before", "s", "note"}
 
 
 def _compile_entry(raw: Any, where: str, char_map: Mapping[str, str], fold: bool) -> list[PatternEntry]:
@@ -272,6 +275,7 @@ def _compile_entry(raw: Any, where: str, char_map: Mapping[str, str], fold: bool
     common = dict(
         start=bool(raw.get("start", False)),
         punct=bool(raw.get("punct", False)),
+        punct_after=bool(raw.get("punct_after", False)),
         question=bool(raw.get("question", False)),
         not_after=_compile_context(raw.get("not_after"), where, char_map, fold),
         not_before=_compile_context(raw.get("not_before"), where, char_map, fold),
@@ -372,6 +376,7 @@ def _build(data: Mapping[str, Any], source: str, phrasebook: Phrasebook) -> Lexi
         fold=fold,
         strip_prefixes=frozenset(normalize_token(p) for p in prefixes),
         max_prefix_strip=int(meta.get("max_prefix_strip", 2 if prefixes else 0)),
+        min_stripped_length=int(meta.get("min_stripped_length", 2)),
         source=source,
     )
 

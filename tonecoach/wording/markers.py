@@ -165,6 +165,8 @@ def _conditions_ok(
         right = t == hi or any(c in _CLOSE_PUNCT for c in tokens[t - 1].after)
         if not (left or right):
             return False
+    if e.punct_after and not (t == hi or any(c in _CLOSE_PUNCT for c in tokens[t - 1].after)):
+        return False
     if e.question and "?" not in tokens[hi - 1].after and "\u061f" not in tokens[hi - 1].after:
         return False
     if e.not_after and _context_hits(e.not_after, forms, s, lo, hi, before=True):

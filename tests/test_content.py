@@ -210,7 +210,29 @@ def test_sample_calls_content(sample_reports) -> None:
     assert all(f.suggestion for f in flat.feedback if f.category.startswith("wording_"))
     c = stereo.content
     metrics = {m["name"]: m for m in c["metrics"]}
-    assert metrics["greeting"]["score"] == 100.0 and metrics["empathy"]["score"] == 100.0
+    assert metrics["greeting"]["score"] == 100.0 and metrics["closing"]["score"] == 100.0
+    # the customer's complaint is found; whether the agent's empathy is depends on the ASR of this synthetic voice
+    assert "customer upset at" in metrics["empathy"]["evidence"]
+    for t in c["turns"]:
+        for m in t["markers"]:
+            assert t["start_s"] - 0.5 <= m["start_s"] <= m["end_s"] <= t["end_s"] + 0.5
     assert c["customer"] is not None and c["summary"]["balance"]
     assert len(c["summary"]["work_on_first"]) <= 3
     assert all(0 <= t["politeness"] <= 1 for t in c["turns"] if t["politeness"] is not None)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_real_german_speech_is_scored_via_translation(analyzer, shared_data) -> None:
+    """German has no lexicon: markers are empty, the model reads Whisper's English translation."""
+    rep = analyzer.analyze(str(shared_data / "speech_multilingual" / "leopard_test_de.wav"))
+    assert rep.language.code == "de"
+    c = rep.content
+    assert c["lexicon"] is False and c["scores"].startswith("model only")
+    agent = [t for t in c["turns"] if t["role"] == "agent"]
+    assert agent and all(t["markers"] == [] for t in agent)
+    assert c["via_translation"] is True
+    t = agent[0]
+    assert t["model_input"] == "translation" and t["translation"] and t["translation"] != rep.segments[0].text
+    assert re.search(r"[A-Za-z]", t["translation"]) and 0 <= t["politeness"] <= 1
+    assert any("no marker lexicon for language 'de'" in w for w in rep.warnings)

@@ -72,19 +72,21 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
                 start_s=round(t.start_s, 2), end_s=round(t.end_s, 2), category="tone_content_mismatch", severity="minor",
                 message=f"At {mmss(t.start_s)} you said {said}, but it sounded {' and '.join(problems)}. "
                         "Let your voice carry the words: slow down, lift the key word.",
-                evidence={"kind": "kind_words_poor_delivery", "phrases": [m.text for m in kind], **words_ev, **ev},
+                evidence={"kind": "kind_words_poor_delivery", "value": "; ".join(problems), "phrases": [m.text for m in kind],
+                          **words_ev, **ev},
                 speaker=t.speaker,
             ))
             continue
         sd, wpm = p.get("pitch_sd_semitones"), p.get("words_per_minute")
         in_pace = wpm is not None and float(rate.get("low", 120)) <= wpm <= float(rate.get("high", 160))
         if (blunt or model_blunt) and sd is not None and sd >= lively and in_pace:
-            said = f'"{blunt[0].text}"' if blunt else "blunt words"
+            said = (f'the words were blunt: "{blunt[0].text}"' if blunt
+                    else f"the words scored as blunt (politeness {t.politeness:.2f})")
             out.append(FeedbackItem(
                 start_s=round(t.start_s, 2), end_s=round(t.end_s, 2), category="tone_content_mismatch", severity="minor",
-                message=f"At {mmss(t.start_s)} your voice was warm ({sd:.1f} semitones, {wpm:.0f} wpm) but the words were blunt: "
-                        f"{said}. A friendly voice does not undo blunt words.",
-                evidence={"kind": "warm_tone_blunt_words", "phrases": [m.text for m in blunt], **words_ev,
+                message=f"At {mmss(t.start_s)} your voice was warm ({sd:.1f} semitones, {wpm:.0f} wpm) but {said}. "
+                        "A friendly voice does not undo blunt words.",
+                evidence={"kind": "warm_tone_blunt_words", "value": said, "phrases": [m.text for m in blunt], **words_ev,
                           "pitch_sd_semitones": round(sd, 2), "words_per_minute": round(wpm, 1)},
                 speaker=t.speaker, suggestion=blunt[0].suggestion if blunt else None,
             ))

@@ -132,8 +132,8 @@ def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric) -> dict[str
     out: dict[str, Any] = {
         "method": "warmth head on the customer's words" if sv is not None and ev_ is not None else "complaint markers",
         "start": None if sv is None else round(sv, 3), "end": None if ev_ is None else round(ev_, 3),
-        "start_window_s": [round(start[0].start_s, 2), round(start[-1].end_s, 2)],
-        "end_window_s": [round(end[0].start_s, 2), round(end[-1].end_s, 2)],
+        "start_window_s": [round(float(start[0].start_s), 2), round(float(start[-1].end_s), 2)],
+        "end_window_s": [round(float(end[0].start_s), 2), round(float(end[-1].end_s), 2)],
         "complaints_start": comp(start), "complaints_end": comp(end),
     }
     if sv is not None and ev_ is not None:
@@ -165,7 +165,7 @@ def rewording_feedback(turns: Sequence[TurnWording], rubric: Rubric) -> list[Fee
                 msg += f" {m.suggestion_why}"
             items.append(FeedbackItem(
                 start_s=round(st, 2), end_s=round(en, 2), category=f"wording_{m.category}", severity=sev, message=msg,
-                evidence={"phrase": m.text, "marker": m.category, "pattern": m.pattern, "segment": t.segment,
+                evidence={"value": m.text, "phrase": m.text, "marker": m.category, "pattern": m.pattern, "segment": t.segment,
                           "words": [m.token_start, m.token_end]},
                 speaker=t.speaker, suggestion=m.suggestion,
             ))

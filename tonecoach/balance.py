@@ -132,8 +132,8 @@ def summary(tone_score: float | None, content_score: float | None, overall: Mapp
         if abs(gap) < 10:
             balance += f" This call: tone {tone_score:.0f} and content {content_score:.0f}, in balance."
         elif gap > 0:
-            balance += f" This call: tone {tone_score:.0f} is ahead of content {content_score:.0f}: the voice is working, the words need attention."
+            balance += f" This call: tone {tone_score:.0f} is ahead of content {content_score:.0f}: the words need more attention than the voice."
         else:
-            balance += f" This call: content {content_score:.0f} is ahead of tone {tone_score:.0f}: the right words, but the voice lets them down."
+            balance += f" This call: content {content_score:.0f} is ahead of tone {tone_score:.0f}: the words are better than the way they were said."
     work = [f"{i}. {p['label']} ({p['side']}): worth {p['points']:.1f} points. {p['evidence']}" for i, p in enumerate(tops, 1)]
     return {"balance": balance, "work_on_first": list(tops), "work_on_first_text": work}

@@ -26,6 +26,8 @@ from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
 from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
 from .speakers import apply_mask, build_turns, channel_relation, dominance_mask, is_bleed, join_words, split_phrases, turn_segments
+from .wording.call import WordingOptions
+from .wording.model import WordingModel
 
 __all__ = ["Analyzer", "AnalyzerOptions", "Progress"]
 
@@ -74,6 +76,7 @@ class AnalyzerOptions:
     phrase_max_s: float = 12.0
     bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
+    wording: WordingOptions = field(default_factory=WordingOptions)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,13 +96,15 @@ class Analyzer:
     """Analyse calls. Thread-safe; the Whisper model is loaded once, on first use."""
 
     def __init__(self, options: AnalyzerOptions | None = None, *, transcriber: Transcriber | None = None,
-                 rubric: Rubric | None = None):
+                 rubric: Rubric | None = None, wording_model=None):
         self.options = options or AnalyzerOptions()
         if self.options.agent_channel not in ("auto", "left", "right"):
             raise ToneCoachError(f"--agent-channel must be auto, left or right, not '{self.options.agent_channel}'")
         self.transcriber = transcriber or Transcriber(self.options.transcription)
         self.rubric = rubric or load_rubric(self.options.rubric_path)
         self.diarizer = Diarizer(self.options.diarization)
+        # the wording model loads its encoder on first use
+        self.wording_model = wording_model or WordingModel(self.options.wording.model)
 
     # -- public -----------------------------------------------------------------------------
     def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
@@ -210,6 +215,15 @@ class Analyzer:
             segs = _redact(segs)
         timeline = _timeline(channels, tracks, segs, audio.duration_s, self.options.timeline_max_points)
         timings["score"] = time.perf_counter() - t3
+
+        # wording: the content side (a separate step: tonecoach/wording, tonecoach/content.py, tonecoach/balance.py)
+        content = None
+        if self.options.wording.enabled and n_words:
+            prog(0.95, "scoring the wording")
+            t4 = time.perf_counter()
+            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings)
+            feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
+            timings["wording"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
         prog(1.0, "done")
         models = {"asr": self.transcriber.describe() if n_words or not audio.is_silent else {"name": self.options.transcription.model},
@@ -231,11 +245,25 @@ class Analyzer:
             options={**self.options.to_dict(), "rubric_version": self.rubric.version, "rubric_path": self.rubric.path},
             timeline=timeline,
             conversation=None if conv is None else {**conv.to_dict(), "diarization": dia.to_dict() if dia else None},
+            content=content,
             tonecoach_version=__version__,
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
 
     # -- stages -----------------------------------------------------------------------------
+    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings):
+        """Markers, model scores (on Whisper's English translation for non-English calls), content score."""
+        from .wording.analysis import analyze_wording, translate_turns
+
+        roles = {s.id: s.role for s in speakers}
+        opts = self.options.wording
+        translations = None
+        if opts.translate and lang and lang != "en":
+            translations = translate_turns(self.transcriber, segs, roles, channels_by_id, sr=sr, language=lang,
+                                           redact=self.options.redact, warnings=warnings)
+        return analyze_wording(segs, roles=roles, language=lang, model=self.wording_model, translations=translations,
+                               rubric=self.rubric, tone=tone, warnings=warnings)
+
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:
             return [_Channel("S1", None, audio.samples[0], audio.samples[0])], None

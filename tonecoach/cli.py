@@ -8,6 +8,8 @@ status: 0 when every file succeeded, 1 when any failed, 2 on usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import math
@@ -89,8 +91,13 @@ def format_summary(report: CallReport) -> str:
     lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
-    if report.content and report.content.get("score") is not None:
-        lines.append(f"  Content score: {report.content['score']:.0f}/100")
+    content = report.content if isinstance(report.content, dict) else {}
+    if content.get("score") is not None:
+        via = " (model scores via English translation)" if content.get("via_translation") else ""
+        lines.append(f"  Content score: {content['score']:.0f}/100{via}")
+    overall = (content.get("overall") or {}).get("score")
+    if overall is not None:
+        lines.append(f"  Overall score: {overall:.0f}/100 ({content['overall']['combined']})")
     for m in report.tone.metrics:
         if m.value is None:
             val = "not measured"
@@ -103,8 +110,16 @@ def format_summary(report: CallReport) -> str:
         lines.append("  Feedback:")
         for f in report.feedback:
             lines.append(f"    {_mmss(f.start_s)}-{_mmss(f.end_s)}  [{f.severity}] {f.message}")
+            if f.suggestion:
+                lines.append(f"        Try: {f.suggestion}")
     elif score is not None:
         lines.append("  Feedback: nothing to flag on tone.")
+    summ = content.get("summary") or {}
+    if summ.get("work_on_first_text"):
+        lines.append("  Work on first:")
+        lines.extend(f"    {t}" for t in summ["work_on_first_text"])
+    if summ.get("balance"):
+        lines.append(f"  {summ['balance']}")
     for w in report.warnings:
         lines.append(f"  Warning: {w}")
     return "\n".join(lines)
@@ -135,13 +150,15 @@ def _analyzer_from(args) -> "object":
     from .asr import TranscriptionOptions
     from .audio import AudioOptions
     from .diarize import DiarizationOptions
+    from .wording.call import WordingOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,
                                  engine=args.engine, keep_fillers=args.fillers)
     aopts = AudioOptions(max_duration_s=args.max_duration)
     dopts = DiarizationOptions(enabled=args.diarize)
+    wopts = WordingOptions(enabled=args.wording, translate=args.translate)
     opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, agent_speaker=args.agent_speaker,
-                           diarization=dopts, redact=args.redact, rubric_path=args.rubric)
+                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts)
     return Analyzer(opts)
 
 
@@ -233,13 +250,15 @@ def cmd_score_text(args, stdout: TextIO, stderr: TextIO) -> int:
         return 1
     try:
         if args.file == "-":
-            stream = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
+            # bytes that are not UTF-8 become U+FFFD; such lines are reported, not dropped
+            buf = getattr(sys.stdin, "buffer", None)
+            stream = contextlib.nullcontext(io.TextIOWrapper(buf, encoding="utf-8", errors="replace") if buf else sys.stdin)
         else:
             stream = open(args.file, "r", encoding="utf-8", errors="replace")
     except OSError as exc:
         print(f"tonecoach: error: cannot read '{args.file}': {exc.strerror or exc}", file=stderr)
         return 1
-    with stream:
+    with stream as stream:
         try:
             return run_score_text(stream, stdout, language=args.language or "en")
         except ToneCoachError as exc:
@@ -276,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--fillers", action=argparse.BooleanOptionalAction, default=True,
                    help="keep filler words (um, uh) in the transcript (default: on)")
     a.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
+    a.add_argument("--wording", action=argparse.BooleanOptionalAction, default=True,
+                   help="score what the agent said: phrase markers, politeness, warmth, content score (default: on)")
+    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=True,
+                   help="for non-English calls, score politeness and warmth on Whisper's English translation "
+                        "of the agent's turns (default: on)")
     a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
@@ -286,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("score-text", help="score the wording of utterances, one per line (JSON lines out)")
     s.add_argument("file", metavar="FILE|-", help="a text file with one utterance per line, or - for stdin")
-    s.add_argument("--language", default="en", help="language of the lines (for the phrase markers)")
+    s.add_argument("--language", default="en", help="language of the lines, ISO 639-1 (en, lv, lt, pl, ro, he; default: en): "
+                   "selects the phrase markers; other languages get model-only scores")
     s.set_defaults(func=cmd_score_text)
     return p
 

@@ -195,7 +195,9 @@ class WordingModel:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
 
+                hf_logging.disable_progress_bar()  # a library prints no bars of its own on the user's terminal
                 self._encoder = SentenceTransformer(self._resolved.path, device="cpu")
             except ImportError:
                 raise ModelNotAvailableError("wording scores need sentence-transformers: pip install sentence-transformers") from None

@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file", metavar="FILE|-", help="a text file with one utterance per line, or - for stdin")
     s.add_argument("--language", default="en", help="language of the lines (for the phrase markers)")
     s.set_defaults(func=cmd_score_text)
+
+    from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
+
+    add_batch_parser(sub)
     return p
 
 

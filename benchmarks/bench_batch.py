@@ -13,8 +13,9 @@ model loading included), each batch into a fresh database:
 - ``tonecoach batch --ray --workers 2`` (a local Ray instance, started and stopped by the command).
 
 It prints wall time, audio hours per wall hour, the ratio to the sequential
-run, and the peak resident memory per worker process (from the batch
-summary; for ``analyze``, of its one process). With ``--repeat R`` the
+run, the peak resident memory per worker process (from the batch summary;
+for ``analyze``, of its one process) and the CPU time spent per minute of
+audio (which, unlike wall time, hardly depends on what else the machine runs). With ``--repeat R`` the
 commands run R times, interleaved, and the medians count.
 
     .venv/bin/python benchmarks/bench_batch.py                 # or: make bench-batch
@@ -60,8 +61,8 @@ def make_calls(folder: Path, n: int) -> float:
     return total
 
 
-def run(cmd: list[str]) -> tuple[float, str, float]:
-    """Run a command; (wall s, its output, its own peak RSS in MiB)."""
+def run(cmd: list[str]) -> tuple[float, str, float, float]:
+    """Run a command; (wall s, its output, its own peak RSS in MiB, CPU s of it and the children it waited for)."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = p.stdout.read()
@@ -70,7 +71,7 @@ def run(cmd: list[str]) -> tuple[float, str, float]:
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{out}")
-    return wall, out, usage.ru_maxrss / 1024.0
+    return wall, out, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -105,21 +106,27 @@ def main() -> None:
             modes["batch --ray (local) --workers 2"] = batch("ray", "--workers", "2", "--ray")
         walls: dict[str, list[float]] = {m: [] for m in modes}
         rss: dict[str, float] = {}
+        cpus: dict[str, list[float]] = {m: [] for m in modes}
         for k in range(args.repeat):
             for name, cmd in modes.items():
-                wall, out, own_rss = run(cmd(k))
+                wall, out, own_rss, cpu = run(cmd(k))
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 m = re.search(r"peak memory per worker: (\d+) MiB \(max\)", out)
                 rss[name] = max(rss.get(name, 0.0), float(m.group(1)) if m else own_rss)
                 if name != SEQUENTIAL and f"{args.calls} scored" not in out:
                     sys.exit(f"{name}: not every call was scored:\n{out}")
                 print(f"  run {k + 1}: {name:<34} {wall:7.1f} s", flush=True)
 
-        print(f"\n{'mode':<34} {'wall s':>8} {'audio h / wall h':>17} {'vs sequential':>14} {'peak RSS/worker':>16}")
+        print(f"\n{'mode':<34} {'wall s':>8} {'audio h / wall h':>17} {'vs sequential':>14} {'peak RSS/worker':>16} "
+              f"{'CPU s / audio min':>18}")
         base = statistics.median(walls[SEQUENTIAL])
         for name, ws in walls.items():
             w = statistics.median(ws)
-            print(f"{name:<34} {w:8.1f} {audio_s / w:17.2f} {base / w:13.2f}x {rss[name]:12.0f} MiB")
+            cpu = statistics.median(cpus[name]) / (audio_s / 60)
+            print(f"{name:<34} {w:8.1f} {audio_s / w:17.2f} {base / w:13.2f}x {rss[name]:12.0f} MiB {cpu:18.1f}")
+        print("(CPU s: user + system time of the command and the processes it waited for; Ray's own daemons and "
+              "actors are not all counted)")
         w2 = statistics.median(walls["batch --workers 2"])
         print(f"\n--workers 2 / sequential throughput: {base / w2:.2f} (target >= 1.3)")
         if "batch --ray (local) --workers 2" in walls:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ToneCoachError
-from .worker import AnalyzerWorker, Task, peak_rss_mb, process_analyze, process_init, process_ready
+from .worker import AnalyzerWorker, Task, process_analyze, process_init, process_ready
 
 __all__ = ["CRASHED", "Backend", "InlineBackend", "ProcessBackend", "RayBackend", "available_cores"]
 
@@ -205,8 +205,8 @@ class RayBackend(Backend):
 
     name = "Ray actor(s)"
 
-    def __init__(self, workers: int, options, *, address: str | None = None):
-        self.workers = max(1, int(workers))
+    def __init__(self, workers: int | None, options, *, address: str | None = None):
+        self.workers = None if workers is None else max(1, int(workers))  # None: one per CPU of the cluster
         self.threads = 1
         self.address = None if address in (None, "", "local") else address
         self._options = options
@@ -235,7 +235,9 @@ class RayBackend(Backend):
             self._started_ray = True
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         node_cpus = max([int(n.get("Resources", {}).get("CPU", 0)) for n in ray.nodes() if n.get("Alive")] or [cpus])
-        if self.workers > cpus:
+        if self.workers is None:
+            self.workers = cpus
+        elif self.workers > cpus:
             log.warning("%d Ray actors asked for, but the cluster has %d CPU(s): using %d", self.workers, cpus, cpus)
             self.workers = cpus
         self.threads = max(1, min(cpus // self.workers, node_cpus))
@@ -318,9 +320,6 @@ class _RayAnalyzer:
 
     def analyze(self, task: Task) -> dict[str, Any]:
         return self.worker.analyze(task)
-
-    def rss_mb(self) -> float:
-        return peak_rss_mb()
 
 
 def _export_pythonpath() -> None:

@@ -50,7 +50,8 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--jsonl", metavar="PATH", help="write the full reports here, one JSON object per line")
     b.add_argument("--summary-html", metavar="PATH", help="write a self-contained QA summary page here")
     b.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (or Ray actors), each "
-                   "with its own model and cores/N threads (default: one per core, at most 8; 0: in this process)")
+                   "with its own model and CPUs/N threads (default: one process per core, at most 8, or one Ray actor "
+                   "per CPU of the Ray cluster; 0: in this process)")
     b.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run the analyses on Ray actors: a local Ray instance, or the cluster at ADDRESS (auto, "
                    "ray://head:10001)")
@@ -85,14 +86,14 @@ def _options(args):
     from ..analyzer import AnalyzerOptions
     from ..asr import TranscriptionOptions
     from ..audio import AudioOptions
-    from .runner import BatchOptions, default_workers
+    from .runner import BatchOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language)
     aopts = AnalyzerOptions(transcription=topts, audio=AudioOptions(max_duration_s=args.max_duration),
                             agent_channel=args.agent_channel, redact=args.redact, rubric_path=args.rubric)
     return BatchOptions(
         analyzer=aopts, db_url=args.db, data_dir=args.data_dir,
-        workers=default_workers() if args.workers is None else args.workers,
+        workers=args.workers,
         ray_address=args.ray, agent_from=args.agent_from, copy_audio=args.copy_audio,
         busy_timeout_s=args.db_timeout, csv_path=args.csv, jsonl_path=args.jsonl,
         summary_html_path=args.summary_html,

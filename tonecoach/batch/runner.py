@@ -61,8 +61,10 @@ class BatchOptions:
         its share of the cores.
     db_url, data_dir : str, optional
         See :class:`tonecoach.store.Store`.
-    workers : int
-        Worker processes (or Ray actors); 0 analyses in this process.
+    workers : int, optional
+        Worker processes (or Ray actors); 0 analyses in this process. None:
+        one process per core (at most 8), or one Ray actor per CPU of the
+        Ray cluster.
     ray_address : str, optional
         None: no Ray. ``"local"``: start a local Ray instance. Else the address
         of a Ray cluster to join.
@@ -81,7 +83,7 @@ class BatchOptions:
     analyzer: AnalyzerOptions = field(default_factory=AnalyzerOptions)
     db_url: str | None = None
     data_dir: str | None = None
-    workers: int = field(default_factory=default_workers)
+    workers: int | None = None
     ray_address: str | None = None
     agent_from: str = "none"
     copy_audio: bool = False
@@ -107,14 +109,12 @@ def _analysis_identity(options: AnalyzerOptions, analyzer=None) -> tuple[str, st
 def _make_backend(opts: BatchOptions, analyzer) -> Backend:
     if analyzer is not None:
         return InlineBackend(analyzer)
-    cores = available_cores()
-    n = max(0, int(opts.workers))
-    if n == 0 and not opts.ray_address:
+    if opts.ray_address:  # the actors and their threads are sized once the cluster's CPUs are known
+        return RayBackend(opts.workers, opts.analyzer, address=opts.ray_address)
+    n = default_workers() if opts.workers is None else max(0, int(opts.workers))
+    if n == 0:
         return InlineBackend(options=opts.analyzer, threads=opts.analyzer.transcription.cpu_threads)
-    n = max(1, n)
-    if opts.ray_address:  # the actors' threads are set once the cluster's CPUs are known
-        return RayBackend(n, opts.analyzer, address=opts.ray_address)
-    threads = max(1, cores // n)
+    threads = max(1, available_cores() // n)
     aopts = replace(opts.analyzer, transcription=replace(opts.analyzer.transcription, cpu_threads=threads))
     return ProcessBackend(n, aopts, threads=threads)
 

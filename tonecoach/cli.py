@@ -313,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--language", default="en", help="language of the lines, ISO 639-1 (en, lv, lt, pl, ro, he; default: en): "
                    "selects the phrase markers; other languages get model-only scores")
     s.set_defaults(func=cmd_score_text)
+
+    from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
+
+    add_batch_parser(sub)
     return p
 
 

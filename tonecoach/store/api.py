@@ -1,0 +1,347 @@
+"""The store's small API: one :class:`Store` per database, one transaction per change."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..report import CallReport, FeedbackItem
+from .db import DEFAULT_BUSY_TIMEOUT_S, check_writable, describe_url, init_db, is_locked_error, locked_message, write_connection
+from .errors import StoreError, StoreLockedError
+from .models import ITEM_STATUSES, ROLES, BatchItem, Comment, Recording, Report, Team, User
+
+__all__ = ["SEVERITY_RANK", "ItemRecord", "SaveResult", "Store", "report_metrics", "top_feedback"]
+
+SEVERITY_RANK = {"major": 3, "minor": 2, "info": 1}
+
+
+def top_feedback(report: CallReport) -> FeedbackItem | None:
+    """The report's most important coaching point: the most severe, then the earliest."""
+    if not report.feedback:
+        return None
+    return min(report.feedback, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.start_s))
+
+
+def _num(v) -> float | None:
+    try:
+        return None if v is None else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def report_metrics(report: CallReport) -> dict:
+    """The key figures of a report, as stored in the ``reports`` columns (and the batch CSV)."""
+    agent = report.agent_speaker
+    pros = dict(agent.prosody) if agent else {}
+    top = top_feedback(report)
+    content = report.content if isinstance(report.content, dict) else None
+    return {
+        "tone_score": _num(report.tone.score),
+        "content_score": _num(content.get("score")) if content else None,
+        "agent_speaker": agent.id if agent else (report.agent.speaker if report.agent else None),
+        "agent_talk_time_s": _num(agent.talk_time_s) if agent else None,
+        "agent_wpm": _num(pros.get("words_per_minute")),
+        "agent_pitch_sd_semitones": _num(pros.get("pitch_sd_semitones")),
+        "agent_energy_dbfs": _num(pros.get("energy_dbfs")),
+        "language": report.language.code,
+        "n_feedback": len(report.feedback),
+        "top_feedback_category": top.category if top else None,
+        "n_warnings": len(report.warnings),
+    }
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    report_id: int
+    recording_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One batch input path's outcome, for :meth:`Store.record_items`.
+
+    ``attempted`` adds one to the path's ``attempts`` (set it when the file was
+    sent for analysis, whether that succeeded or failed).
+    """
+
+    path: str
+    status: str
+    sha256: str | None = None
+    error: str | None = None
+    report_id: int | None = None
+    attempted: bool = False
+
+
+class Store:
+    """The tonecoach database (and data directory).
+
+    Parameters
+    ----------
+    url : str or path, optional
+        SQLAlchemy URL or SQLite file; default ``$TONECOACH_DB_URL`` or
+        ``<data_dir>/tonecoach.db``. The schema is migrated to the latest
+        version on open.
+    data_dir : path, optional
+        Default ``$TONECOACH_DATA_DIR`` or ``./.tonecoach-data``.
+    busy_timeout_s : float
+        How long a write waits for another program's lock before
+        :class:`StoreLockedError`.
+
+    Each method that changes something runs in its own transaction and
+    commits it before returning; a failure leaves nothing behind. Instances are
+    safe to share between threads (each call takes its own connection).
+    """
+
+    def __init__(self, url: str | os.PathLike | None = None, *, data_dir: str | os.PathLike | None = None,
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S):
+        from .db import default_data_dir
+
+        self.data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        self.engine = init_db(url, data_dir=self.data_dir, busy_timeout_s=busy_timeout_s)
+        self.url = self.engine.url.render_as_string(hide_password=False)
+
+    def __repr__(self) -> str:
+        return f"Store({describe_url(self.url)!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    # -- sessions ---------------------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read session (objects stay readable after it closes)."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as s:
+                yield s
+        except OperationalError as exc:
+            if is_locked_error(exc):
+                raise StoreLockedError(locked_message(self.engine)) from None
+            raise
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction, committed when the block ends, rolled back on error.
+
+        On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it waits for
+        (at most the busy timeout) and then holds the write lock, so two writers
+        never interleave.
+        """
+        with write_connection(self.engine) as conn, Session(bind=conn, expire_on_commit=False, autoflush=True) as s:
+            yield s
+            s.flush()
+
+    def check_writable(self) -> None:
+        """Raise :class:`StoreLockedError` now if another program holds the write lock."""
+        check_writable(self.engine)
+
+    # -- people -----------------------------------------------------------------------------
+    def get_or_create_team(self, name: str) -> Team:
+        with self.write() as s:
+            return _team(s, name)
+
+    def get_or_create_user(self, name: str, *, role: str = "agent", team: str | None = None) -> User:
+        """The user with this name, created with ``role`` (and ``team``) if new."""
+        if role not in ROLES:
+            raise StoreError(f"a user's role must be one of {', '.join(ROLES)}, not {role!r}")
+        with self.write() as s:
+            return _user(s, name, role=role, team=team)
+
+    # -- reports ----------------------------------------------------------------------------
+    def find_report(self, sha256: str, model_name: str, rubric_version: str) -> Report | None:
+        """The report of this content with this model and rubric version, if any."""
+        with self.session() as s:
+            return s.scalar(
+                select(Report).join(Recording).where(Recording.sha256 == sha256, Report.model_name == model_name,
+                                                     Report.rubric_version == rubric_version))
+
+    def scored_hashes(self, model_name: str, rubric_version: str, sha256s: Iterable[str] | None = None) -> dict[str, int]:
+        """``{sha256: report id}`` of the contents already scored with this model and rubric version."""
+        out: dict[str, int] = {}
+        wanted = None if sha256s is None else sorted(set(sha256s))
+        with self.session() as s:
+            q = select(Recording.sha256, Report.id).join(Report).where(Report.model_name == model_name,
+                                                                         Report.rubric_version == rubric_version)
+            if wanted is None:
+                return {h: i for h, i in s.execute(q)}
+            for k in range(0, len(wanted), 500):
+                out.update({h: i for h, i in s.execute(q.where(Recording.sha256.in_(wanted[k:k + 500])))})
+        return out
+
+    def get_report(self, report_id: int) -> Report | None:
+        """The report with this id (its ``recording`` and the recording's ``agent_user`` loaded), or None."""
+        from sqlalchemy.orm import selectinload
+
+        with self.session() as s:
+            return s.get(Report, report_id,
+                         options=[selectinload(Report.recording).selectinload(Recording.agent_user)])
+
+    def reports(self, *, model_name: str | None = None, rubric_version: str | None = None,
+                ids: Sequence[int] | None = None) -> list[Report]:
+        """Reports, oldest first, optionally filtered (each with its ``recording`` loaded)."""
+        from sqlalchemy.orm import selectinload
+
+        q = select(Report).options(selectinload(Report.recording).selectinload(Recording.agent_user)).order_by(Report.id)
+        if model_name is not None:
+            q = q.where(Report.model_name == model_name)
+        if rubric_version is not None:
+            q = q.where(Report.rubric_version == rubric_version)
+        with self.session() as s:
+            if ids is None:
+                return list(s.scalars(q))
+            out: list[Report] = []
+            uniq = sorted(set(ids))
+            for k in range(0, len(uniq), 500):
+                out.extend(s.scalars(q.where(Report.id.in_(uniq[k:k + 500]))))
+            return out
+
+    def save_report(self, report: CallReport, *, sha256: str, original_name: str | None = None,
+                    size_bytes: int | None = None, agent_name: str | None = None, stored_path: str | None = None,
+                    items: Sequence[ItemRecord] = ()) -> SaveResult:
+        """Store a report (and its recording, agent user and batch items) in one transaction.
+
+        If this content already has a report with the same model name and
+        rubric version, nothing is added and ``created`` is False. The report's
+        model name is ``report.models["asr"]["name"]`` and its rubric version
+        ``report.tone.rubric_version``.
+        """
+        model_name, rubric_version = _model_name(report), report.tone.rubric_version
+        report_json = report.to_json(indent=None)
+        metrics = report_metrics(report)
+        for attempt in (1, 2):
+            try:
+                with self.write() as s:
+                    rec = s.scalar(select(Recording).where(Recording.sha256 == sha256))
+                    agent_id = _user(s, agent_name, role="agent").id if agent_name else None
+                    if rec is None:
+                        rec = Recording(sha256=sha256, original_name=original_name, size_bytes=size_bytes,
+                                        duration_s=report.audio.duration_s, language=report.language.code,
+                                        agent_user_id=agent_id, stored_path=stored_path)
+                        s.add(rec)
+                        s.flush()
+                    else:
+                        if rec.agent_user_id is None and agent_id is not None:
+                            rec.agent_user_id = agent_id
+                        if rec.stored_path is None and stored_path:
+                            rec.stored_path = stored_path
+                        if rec.language is None:
+                            rec.language = report.language.code
+                    row = s.scalar(select(Report).where(Report.recording_id == rec.id, Report.model_name == model_name,
+                                                        Report.rubric_version == rubric_version))
+                    created = row is None
+                    if created:
+                        row = Report(recording_id=rec.id, model_name=model_name, rubric_version=rubric_version,
+                                     tonecoach_version=report.tonecoach_version or "", report_json=report_json, **metrics)
+                        s.add(row)
+                        s.flush()
+                    _upsert_items(s, [ItemRecord(**{**i.__dict__, "report_id": row.id, "sha256": i.sha256 or sha256})
+                                      for i in items], model_name, rubric_version)
+                    return SaveResult(report_id=row.id, recording_id=rec.id, created=created)
+            except IntegrityError:
+                if attempt == 2:  # pragma: no cover - a concurrent writer on a server database, twice
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def record_items(self, items: Sequence[ItemRecord], *, model_name: str | None = None,
+                     rubric_version: str | None = None) -> None:
+        """Insert or update batch items by path, in one transaction."""
+        if not items:
+            return
+        with self.write() as s:
+            _upsert_items(s, items, model_name, rubric_version)
+
+    def batch_items(self, paths: Sequence[str] | None = None) -> dict[str, BatchItem]:
+        """``{path: BatchItem}`` (all, or those of ``paths``)."""
+        with self.session() as s:
+            q = select(BatchItem)
+            if paths is None:
+                return {b.path: b for b in s.scalars(q)}
+            out: dict[str, BatchItem] = {}
+            uniq = sorted(set(paths))
+            for k in range(0, len(uniq), 500):
+                out.update({b.path: b for b in s.scalars(q.where(BatchItem.path.in_(uniq[k:k + 500])))})
+            return out
+
+    # -- comments ---------------------------------------------------------------------------
+    def add_comment(self, report_id: int, user_id: int, text: str, *, at_s: float | None = None) -> Comment:
+        with self.write() as s:
+            c = Comment(report_id=report_id, user_id=user_id, text=text, at_s=at_s)
+            s.add(c)
+            s.flush()
+            return c
+
+    def comments(self, report_id: int) -> list[Comment]:
+        """The report's comments (each with its ``user`` loaded): pinned ones by time, then the others."""
+        from sqlalchemy.orm import selectinload
+
+        with self.session() as s:
+            return list(s.scalars(select(Comment).options(selectinload(Comment.user)).where(Comment.report_id == report_id)
+                                  .order_by(Comment.at_s.is_(None), Comment.at_s, Comment.id)))
+
+    # -- counts -----------------------------------------------------------------------------
+    def count(self, model) -> int:
+        """Rows in a table, e.g. ``store.count(Report)``."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# -- helpers (inside a write session) ---------------------------------------------------
+
+
+def _model_name(report: CallReport) -> str:
+    asr = report.models.get("asr") if isinstance(report.models, dict) else None
+    name = asr.get("name") if isinstance(asr, dict) else asr
+    if not name:
+        raise StoreError("the report does not name its ASR model (report.models['asr']['name'])")
+    return str(name)
+
+
+def _team(s: Session, name: str) -> Team:
+    t = s.scalar(select(Team).where(Team.name == name))
+    if t is None:
+        t = Team(name=name)
+        s.add(t)
+        s.flush()
+    return t
+
+
+def _user(s: Session, name: str, *, role: str = "agent", team: str | None = None) -> User:
+    u = s.scalar(select(User).where(User.name == name))
+    if u is None:
+        u = User(name=name, role=role, team_id=_team(s, team).id if team else None)
+        s.add(u)
+        s.flush()
+    return u
+
+
+def _upsert_items(s: Session, items: Sequence[ItemRecord], model_name: str | None, rubric_version: str | None) -> None:
+    for it in items:
+        if it.status not in ITEM_STATUSES:
+            raise StoreError(f"unknown batch item status {it.status!r}")
+        row = s.scalar(select(BatchItem).where(BatchItem.path == it.path))
+        if row is None:
+            row = BatchItem(path=it.path, attempts=0)
+            s.add(row)
+        row.sha256 = it.sha256
+        row.status = it.status
+        row.error = it.error
+        row.report_id = it.report_id
+        row.model_name = model_name
+        row.rubric_version = rubric_version
+        if it.attempted:
+            row.attempts = (row.attempts or 0) + 1
+    s.flush()

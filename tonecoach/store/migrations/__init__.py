@@ -1,0 +1,1 @@
+"""Alembic migrations of the tonecoach store (``alembic upgrade head``, or :func:`tonecoach.store.init_db`)."""

@@ -1,7 +1,8 @@
 """Speed and memory of the analysis, against plain faster-whisper on the same file.
 
 For each test call (at least 60 s) it times, over several runs: decoding,
-transcription, prosody, scoring and the whole analysis, and in the same run
+transcription, prosody, scoring and the whole analysis (once as the tone
+analysis alone, once with speaker separation and wording scores), and in the same run
 plain sequential faster-whisper transcription of the same samples with the
 same model and word timestamps. It prints medians and real-time factors
 (seconds of processing per second of audio). With ``--memory`` it also
@@ -64,23 +65,29 @@ def plain_faster_whisper(path: Path, model_dir: str, threads: int) -> float:
 _MODELS: dict = {}
 
 
-def bench(path: Path, runs: int, analyzer: Analyzer) -> None:
+def bench(path: Path, runs: int, analyzers: dict[str, Analyzer]) -> None:
+    """Time each analyzer configuration and plain faster-whisper, interleaved run by run."""
     duration = load(str(path)).duration_s
-    analyzer.analyze(str(path))  # warm-up: model load, caches
-    stages: dict[str, list[float]] = {}
+    for a in analyzers.values():
+        a.analyze(str(path))  # warm-up: model load, caches
+    stages: dict[str, dict[str, list[float]]] = {name: {} for name in analyzers}
     plain: list[float] = []
+    first = next(iter(analyzers.values()))
     for _ in range(runs):
-        r = analyzer.analyze(str(path))
-        for k, v in r.timings_s.items():
-            stages.setdefault(k, []).append(v)
-        plain.append(plain_faster_whisper(path, analyzer.transcriber.resolved.path, analyzer.transcriber.options.cpu_threads))
-    print(f"\n{path.name}: {duration:.1f} s of audio, {runs} runs, medians")
-    for k, v in stages.items():
-        print(f"  {k:<12} {statistics.median(v):7.2f} s   RTF {statistics.median(v) / duration:.3f}")
+        for name, a in analyzers.items():
+            r = a.analyze(str(path))
+            for k, v in r.timings_s.items():
+                stages[name].setdefault(k, []).append(v)
+        plain.append(plain_faster_whisper(path, first.transcriber.resolved.path, first.transcriber.options.cpu_threads))
     p = statistics.median(plain)
-    total = statistics.median(stages["total"])
+    print(f"\n{path.name}: {duration:.1f} s of audio, {runs} runs, medians")
     print(f"  {'plain fw':<12} {p:7.2f} s   RTF {p / duration:.3f}   (sequential faster-whisper, base int8, word timestamps)")
-    print(f"  ratio analysis / plain transcription: {total / p:.2f}  (target <= 1.0)")
+    for name, st in stages.items():
+        print(f"  [{name}]")
+        for k, v in st.items():
+            print(f"    {k:<10} {statistics.median(v):7.2f} s   RTF {statistics.median(v) / duration:.3f}")
+        total = statistics.median(st["total"])
+        print(f"    ratio analysis / plain transcription: {total / p:.2f}")
 
 
 def peak_memory_30min(sample: Path) -> None:
@@ -110,7 +117,15 @@ def main() -> None:
     ap.add_argument("files", nargs="*", help="calls to time (default: the stereo sample and the joined real clips)")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
-    analyzer = Analyzer()
+    from tonecoach.analyzer import AnalyzerOptions
+    from tonecoach.diarize import DiarizationOptions
+    from tonecoach.wording.call import WordingOptions
+
+    tone_only = Analyzer(AnalyzerOptions(diarization=DiarizationOptions(enabled=False), wording=WordingOptions(enabled=False)))
+    full = Analyzer(transcriber=tone_only.transcriber)
+    # "tone" is decode + transcription + prosody + tone scoring (target: no slower than plain transcription);
+    # "full" adds speaker separation on mono calls and the wording scores
+    analyzers = {"tone": tone_only, "full": full}
     with tempfile.TemporaryDirectory() as d:
         files = [Path(f) for f in args.files]
         if not files:
@@ -119,7 +134,7 @@ def main() -> None:
             if real:
                 files.insert(0, real)
         for f in files:
-            bench(f, args.runs, analyzer)
+            bench(f, args.runs, analyzers)
     if args.memory:
         peak_memory_30min(ROOT / "samples" / "stereo_call_8k.wav")
 

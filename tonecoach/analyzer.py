@@ -84,12 +84,16 @@ class AnalyzerOptions:
 
 @dataclass(frozen=True)
 class _Channel:
-    """One party's view of the audio: raw samples, what to transcribe, tracks."""
+    """One party's view of the audio: raw samples, and which frames are its own (not bleed)."""
 
     id: str
     index: int | None
     raw: np.ndarray
-    for_asr: np.ndarray
+    keep: np.ndarray | None = None  # per 20 ms frame; None = all
+
+    def for_asr(self, sr: int) -> np.ndarray:
+        """What to transcribe: the raw samples with the other party's bleed muted (made when needed, not kept)."""
+        return self.raw if self.keep is None else apply_mask(self.raw, self.keep, sr=sr)
 
 
 class Analyzer:
@@ -134,12 +138,12 @@ class Analyzer:
         lang, lang_p = self.options.transcription.language, 1.0 if self.options.transcription.language else 0.0
         dropped: list[str] = []
         if not audio.is_silent:
-            order = sorted(channels, key=lambda c: -float(np.mean(c.for_asr**2)))
+            order = sorted(channels, key=lambda c: -float(np.dot(c.raw, c.raw)))
             for k, ch in enumerate(order):
                 span = 0.85 / len(order)
                 base = 0.05 + k * span
                 tr = self.transcriber.transcribe(
-                    ch.for_asr, language=lang,
+                    ch.for_asr(sr), language=lang,
                     progress=lambda f, b=base, s=span: prog(b + s * f, "transcribing"),
                 )
                 if tr.language and not self.options.transcription.language and k == 0:
@@ -266,21 +270,21 @@ class Analyzer:
 
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:
-            return [_Channel("S1", None, audio.samples[0], audio.samples[0])], None
+            return [_Channel("S1", None, audio.samples[0])], None
         left, right = audio.samples[0], audio.samples[1]
         rel = channel_relation(left, right)
         if rel == "identical":
-            return [_Channel("S1", None, audio.mono, audio.mono)], "both channels carry the same signal; analysed as mono"
+            return [_Channel("S1", None, audio.mono)], "both channels carry the same signal; analysed as mono"
         if rel == "one-silent":
             idx = 0 if np.mean(left**2) >= np.mean(right**2) else 1
             y = audio.samples[idx]
             name = "left" if idx == 0 else "right"
-            return [_Channel(name, idx, y, y)], f"only the {name} channel has sound; analysed as one speaker"
+            return [_Channel(name, idx, y)], f"only the {name} channel has sound; analysed as one speaker"
         sr, m = audio.sample_rate, self.options.bleed_margin_db
         keep_l, keep_r = dominance_mask(left, right, sr=sr, margin_db=m), dominance_mask(right, left, sr=sr, margin_db=m)
         return [
-            _Channel("left", 0, left, apply_mask(left, keep_l, sr=sr)),
-            _Channel("right", 1, right, apply_mask(right, keep_r, sr=sr)),
+            _Channel("left", 0, left, keep_l),
+            _Channel("right", 1, right, keep_r),
         ], None
 
     def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment]) -> AgentDecision:

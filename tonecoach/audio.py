@@ -97,7 +97,7 @@ class Audio:
 
     @property
     def is_silent(self) -> bool:
-        return bool(self.samples.size == 0 or float(np.max(np.abs(self.samples))) < SILENCE_PEAK)
+        return bool(self.samples.size == 0 or max(float(self.samples.max()), -float(self.samples.min())) < SILENCE_PEAK)
 
 
 def load(source: AudioSource, *, sample_rate: int | None = None, options: AudioOptions | None = None) -> Audio:
@@ -287,9 +287,10 @@ def _decode(fh: Any, name: str, opts: AudioOptions) -> Audio:
         resampler = av.AudioResampler(
             format="fltp", layout="stereo" if keep == 2 else "mono", rate=opts.target_sample_rate
         )
-        chunks: list[np.ndarray] = []
-        n = 0
         limit = int(opts.max_duration_s * opts.target_sample_rate) + 1
+        # decoded straight into one preallocated buffer: a list of thousands of small
+        # frame arrays would fragment the heap and keep its peak resident long after
+        buf = _Buffer(keep, int((declared or 60.0) * opts.target_sample_rate * 1.02) + 16_000)
         warnings: list[str] = []
         if src_channels > 2:
             warnings.append(
@@ -300,35 +301,33 @@ def _decode(fh: Any, name: str, opts: AudioOptions) -> Audio:
                 if frame.sample_rate and not src_rate:
                     src_rate = int(frame.sample_rate)
                 for out in resampler.resample(frame):
-                    arr = out.to_ndarray()
-                    chunks.append(arr)
-                    n += arr.shape[1]
-                if n > limit:
+                    buf.append(out.to_ndarray())
+                if buf.n > limit:
                     raise AudioTooLongError(
                         f"'{name}' is longer than the limit of {opts.max_duration_s / 60:.1f} min "
                         "(raise it with --max-duration)"
                     )
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                buf.append(out.to_ndarray())
         except AudioTooLongError:
             raise
         except (av.error.FFmpegError, ValueError, EOFError) as exc:
-            if not chunks:
+            if not buf.n:
                 raise AudioDecodeError(
                     f"could not decode '{name}': {_reason(exc)}. Supported: {SUPPORTED_FORMATS}."
                 ) from None
-            got = sum(c.shape[1] for c in chunks) / opts.target_sample_rate
+            got = buf.n / opts.target_sample_rate
             warnings.append(f"decoding stopped after {got:.1f} s ({_reason(exc)}); the file may be truncated")
-    if not chunks:
+    if not buf.n:
         raise AudioDecodeError(f"could not decode '{name}': no audio frames in it. Supported: {SUPPORTED_FORMATS}.")
-    data = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+    data = buf.result()
     if declared is not None and declared - data.shape[1] / opts.target_sample_rate > 1.0 and not warnings:
         warnings.append(
             f"the header says {declared:.1f} s but only {data.shape[1] / opts.target_sample_rate:.1f} s "
             "could be decoded; the file may be truncated"
         )
-    if not np.isfinite(data).all():
-        data = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
+    if not np.isfinite(data.max()) or not np.isfinite(data.min()):  # NaN or inf, without a full-size mask
+        np.nan_to_num(data, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         warnings.append("non-finite decoded samples were set to zero")
     np.clip(data, -1.0, 1.0, out=data)
     # Already resampled by PyAV: finish at the target rate.
@@ -336,6 +335,29 @@ def _decode(fh: Any, name: str, opts: AudioOptions) -> Audio:
         data, opts.target_sample_rate, src_rate or opts.target_sample_rate, src_channels, opts,
         path=name, codec=codec, warnings=warnings,
     )
+
+
+class _Buffer:
+    """A (channels, n) float32 array filled chunk by chunk, growing by half when full."""
+
+    def __init__(self, channels: int, capacity: int):
+        self.data = np.empty((channels, max(capacity, 1)), dtype=np.float32)
+        self.n = 0
+
+    def append(self, chunk: np.ndarray) -> None:
+        k = chunk.shape[1]
+        if self.n + k > self.data.shape[1]:
+            grown = np.empty((self.data.shape[0], max(self.n + k, int(self.data.shape[1] * 1.5))), dtype=np.float32)
+            grown[:, : self.n] = self.data[:, : self.n]
+            self.data = grown
+        self.data[:, self.n: self.n + k] = chunk
+        self.n += k
+
+    def result(self) -> np.ndarray:
+        """The filled part; copied only when much of the buffer is unused."""
+        if self.n < 0.9 * self.data.shape[1]:
+            return self.data[:, : self.n].copy()
+        return np.ascontiguousarray(self.data[:, : self.n])
 
 
 def _reason(exc: BaseException) -> str:

@@ -357,11 +357,34 @@ def energy_track(y: np.ndarray, *, sr: int, hop_s: float = 0.01, frame_s: float 
         return EnergyTrack(np.zeros(0), np.zeros(0), hop / max(sr, 1))
     frame_len = max(1, int(round(frame_s * sr)))
     n = 1 + len(y) // hop
-    c = np.concatenate([[0.0], np.cumsum(np.pad(y.astype(np.float64) ** 2, (frame_len // 2, frame_len)))])
-    starts = np.arange(n) * hop
-    ms = np.maximum(c[starts + frame_len] - c[starts], 0.0) / frame_len
+    starts = np.arange(n) * hop - frame_len // 2  # frame i covers y[starts[i] : starts[i] + frame_len], zero outside
+    lo = np.clip(starts, 0, len(y))
+    hi = np.clip(starts + frame_len, 0, len(y))
+    c = _cumulative_square_at(y, np.concatenate([lo, hi]))
+    ms = np.maximum(c[n:] - c[:n], 0.0) / frame_len
     level = 10.0 * np.log10(np.maximum(ms, 10 ** (_FLOOR_DB / 10)))
     return EnergyTrack(starts / sr, level, hop / sr)
+
+
+def _cumulative_square_at(y: np.ndarray, pos: np.ndarray, *, block: int = 1 << 20) -> np.ndarray:
+    """``sum(y[:p] ** 2)`` for each ``p`` in ``pos`` (in float64), block by block.
+
+    The same numbers as indexing ``cumsum(y ** 2)``, without a full-length
+    float64 copy of the signal (a 3-hour channel would need 1.4 GB of them).
+    """
+    order = np.argsort(pos, kind="stable")
+    p = pos[order]
+    out = np.zeros(len(p), dtype=np.float64)
+    carry = 0.0
+    for a in range(0, len(y), block):
+        b = min(len(y), a + block)
+        cs = np.cumsum(np.square(y[a:b], dtype=np.float64))
+        i, j = np.searchsorted(p, a, side="right"), np.searchsorted(p, b, side="right")
+        out[i:j] = carry + cs[p[i:j] - a - 1]
+        carry += float(cs[-1])
+    res = np.empty_like(out)
+    res[order] = out
+    return res
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _CUES = Path(__file__).resolve().parent / "data" / "agent_cues.toml"
+_BLOCK = 1 << 16  # frames (or 16 x this many samples) per block in whole-channel arithmetic
 
 
 def frame_db(y: np.ndarray, *, sr: int, hop_s: float = 0.02) -> np.ndarray:
@@ -44,9 +45,12 @@ def frame_db(y: np.ndarray, *, sr: int, hop_s: float = 0.02) -> np.ndarray:
     n = len(y) // hop
     if n == 0:
         return np.zeros(0, dtype=np.float32)
-    frames = y[: n * hop].reshape(n, hop).astype(np.float64)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
-    return (20 * np.log10(np.maximum(rms, 1e-7))).astype(np.float32)
+    frames = np.ascontiguousarray(y[: n * hop], dtype=np.float32).reshape(n, hop)
+    ms = np.empty(n, dtype=np.float64)
+    for a in range(0, n, _BLOCK):  # in blocks: no full-length float64 copy of a 3-hour channel
+        block = frames[a: a + _BLOCK].astype(np.float64)
+        ms[a: a + _BLOCK] = np.einsum("ij,ij->i", block, block) / hop
+    return (10 * np.log10(np.maximum(ms, 1e-14))).astype(np.float32)
 
 
 def dominance_mask(
@@ -82,8 +86,9 @@ def apply_mask(y: np.ndarray, keep: np.ndarray, *, sr: int, hop_s: float = 0.02,
         gain = np.concatenate([gain, np.full(len(y) - len(gain), gain[-1] if len(gain) else 1.0, np.float32)])
     gain = gain[: len(y)]
     f = max(1, int(fade_s * sr))
-    gain = np.convolve(gain, np.ones(f) / f, mode="same").astype(np.float32)
-    return (y * gain).astype(np.float32)
+    gain = np.convolve(gain, np.full(f, 1.0 / f, dtype=np.float32), mode="same")
+    gain *= y
+    return gain
 
 
 def is_bleed(word: Word, own: np.ndarray, other: np.ndarray, *, sr: int, margin_db: float = 20.0) -> bool:
@@ -99,18 +104,23 @@ def is_bleed(word: Word, own: np.ndarray, other: np.ndarray, *, sr: int, margin_
 
 def channel_relation(left: np.ndarray, right: np.ndarray) -> str:
     """``"separate"``, ``"identical"`` (the same signal twice) or ``"one-silent"``."""
-    el, er = float(np.mean(left**2)), float(np.mean(right**2))
+    n = min(len(left), len(right))
+    if n == 0:
+        return "one-silent"
+    # sums in float64, block by block: no full-length temporaries on a long call
+    sl = sr_ = sll = srr = slr = 0.0
+    for a in range(0, n, 16 * _BLOCK):
+        x, y = left[a: min(n, a + 16 * _BLOCK)].astype(np.float64), right[a: min(n, a + 16 * _BLOCK)].astype(np.float64)
+        sl, sr_, sll, srr, slr = sl + x.sum(), sr_ + y.sum(), sll + x @ x, srr + y @ y, slr + x @ y
+    el, er = sll / n, srr / n
     if min(el, er) < 1e-10 or 10 * np.log10((min(el, er) + 1e-14) / (max(el, er) + 1e-14)) < -40:
         return "one-silent"
-    diff = float(np.mean((left - right) ** 2))
+    diff = el + er - 2.0 * slr / n  # mean of (left - right) ** 2
     if diff < 1e-3 * max(el, er):
         return "identical"
-    n = min(len(left), len(right))
-    if n > 0:
-        c = float(np.corrcoef(left[:n], right[:n])[0, 1]) if np.std(left) > 0 and np.std(right) > 0 else 0.0
-        if c > 0.98:
-            return "identical"
-    return "separate"
+    var_l, var_r = el - (sl / n) ** 2, er - (sr_ / n) ** 2
+    c = (slr / n - sl * sr_ / n**2) / np.sqrt(var_l * var_r) if var_l > 0 and var_r > 0 else 0.0
+    return "identical" if c > 0.98 else "separate"
 
 
 # -- the agent --------------------------------------------------------------------------

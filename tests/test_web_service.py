@@ -233,6 +233,34 @@ def test_render_shows_both_scores_and_says_when_content_is_not_scored():
     assert "body" not in css and all(line.startswith(".tc-report") for line in css.splitlines())
 
 
+def test_handlers_take_the_user_from_the_login_not_from_the_browser(setup):
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from tonecoach.web.handlers import Handlers
+
+    coach, u, _, tmp = setup
+    rid = coach.analyze_upload(u["ann"], tone_wav(tmp / "c.wav", seconds=10.0))
+    h = Handlers(coach)
+    as_bob, as_lee = SimpleNamespace(username="bob"), SimpleNamespace(username="lee")
+    opened = h.review_open(rid, as_bob)
+    assert opened[0] is None and opened[1] == "" and opened[3] == [] and opened[-1] == "No such report."
+    assert h.open_mine(rid, as_bob)[0] is None
+    assert h.play_moment(rid, 0, as_bob) is None
+    assert h.retake(rid, 0, str(tmp / "c.wav"), as_bob, progress=lambda *a, **k: None)[0].startswith("**Could not compare:** no such")
+    assert h.add_comment(rid, "0:01", "hi", as_bob)[2] == "**Comment not added:** no such report"
+    assert h.toggle_reviewed(rid, as_bob)[1] == "**Not changed:** no such report"
+    assert h.api_report(rid, as_bob) is None and h.api_comments(rid, as_bob) == []
+    assert h.review_open(rid, as_lee)[0] == rid
+    assert h.add_comment(rid, "0:01", "hi", as_lee)[2] == "Comment added."
+    assert h.toggle_reviewed(rid, as_lee)[1].endswith("by lee.")
+    with pytest.raises(gr.Error, match="log in again"):
+        h.open_mine(rid, SimpleNamespace(username=None))
+    with pytest.raises(gr.Error, match="log in again"):
+        h.open_mine(rid, SimpleNamespace(username="ghost"))
+
+
 @pytest.mark.parametrize("text, seconds", [("1:05", 65.0), ("65", 65.0), ("0:03.5", 3.5), ("", None), (None, None)])
 def test_parse_time(text, seconds):
     assert parse_time(text) == seconds

@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from web_support import PASSWORDS, speech_clip
 
 from tonecoach.report import CallReport
 from tonecoach.store import Comment
-from web_support import PASSWORDS, speech_clip, web_server  # noqa: F401 - the fixture
 
 gradio_client = pytest.importorskip("gradio_client")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pandas deprecations inside gradio's queue

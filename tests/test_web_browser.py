@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 
 import pytest
+from web_support import PASSWORDS, SAMPLES, speech_clip
 
 from tonecoach.store import Report
-from web_support import PASSWORDS, SAMPLES, speech_clip, web_server  # noqa: F401 - the fixture
 
 CHROMIUM = Path(os.environ.get("TONECOACH_CHROMIUM") or "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from web_support import free_port
 
 from tonecoach.cli import main
-from web_support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 gradio_client = pytest.importorskip("gradio_client")

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo serve test browser screenshot venv samples bench lint clean
+.PHONY: demo serve test browser screenshot venv samples bench bench-batch lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ samples: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analyze.py
+
+bench-batch: $(STAMP)
+	$(BIN)/python benchmarks/bench_batch.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check tonecoach tests scripts benchmarks

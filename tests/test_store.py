@@ -168,6 +168,9 @@ def test_users_teams_and_comments(store):
     cs = store.comments(res.report_id)
     assert [(c.at_s, c.text) for c in cs] == [(42.0, "Good recovery here"), (None, "Overall: fine")]
     assert all(c.user_id == lead.id and c.created_at is not None for c in cs)
+    assert {c.user.name for c in cs} == {"Lina"}  # loaded: readable after the session closed
+    rep = store.get_report(res.report_id)
+    assert rep.recording.sha256 == "b" * 64 and rep.recording.agent_user is None
 
 
 def test_one_report_per_content_model_and_rubric(store):
@@ -312,3 +315,21 @@ def test_store_audio_by_content_hash(tmp_path):
     assert sorted(x.name for x in (tmp_path / "data").rglob("*") if x.is_file()) == sorted([digest, q.name])
     with pytest.raises(StoreError, match="cannot store"):
         store_audio(tmp_path / "data", tmp_path / "missing.wav")
+
+
+def test_times_read_back_aware_in_utc(store):
+    import datetime as dt
+
+    u = store.get_or_create_user("tz")
+    assert u.created_at.tzinfo is not None
+    with store.session() as s:
+        again = s.scalar(select(User).where(User.name == "tz"))
+        assert again.created_at.utcoffset() == dt.timedelta(0)
+        assert again.created_at == u.created_at
+        # a time from another zone is stored as the same instant, and filters compare instants
+        plus2 = dt.timezone(dt.timedelta(hours=2))
+        later = (u.created_at + dt.timedelta(seconds=1)).astimezone(plus2)
+        assert s.scalar(select(User.name).where(User.created_at < later)) == "tz"
+        assert s.scalar(select(User.name).where(User.created_at > later)) is None
+        naive_before = (u.created_at - dt.timedelta(seconds=1)).replace(tzinfo=None)  # naive: taken as UTC
+        assert s.scalar(select(User.name).where(User.created_at > naive_before)) == "tz"

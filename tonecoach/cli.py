@@ -356,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--generate", action="store_true", help="generate a password even on a terminal")
     usub.add_parser("list", help="list users")
     u.set_defaults(func=cmd_users)
+
+    from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
+
+    add_batch_parser(sub)
     return p
 
 

@@ -183,8 +183,12 @@ class Store:
         return out
 
     def get_report(self, report_id: int) -> Report | None:
+        """The report with this id (its ``recording`` and the recording's ``agent_user`` loaded), or None."""
+        from sqlalchemy.orm import selectinload
+
         with self.session() as s:
-            return s.get(Report, report_id)
+            return s.get(Report, report_id,
+                         options=[selectinload(Report.recording).selectinload(Recording.agent_user)])
 
     def reports(self, *, model_name: str | None = None, rubric_version: str | None = None,
                 ids: Sequence[int] | None = None) -> list[Report]:
@@ -281,8 +285,11 @@ class Store:
             return c
 
     def comments(self, report_id: int) -> list[Comment]:
+        """The report's comments (each with its ``user`` loaded): pinned ones by time, then the others."""
+        from sqlalchemy.orm import selectinload
+
         with self.session() as s:
-            return list(s.scalars(select(Comment).where(Comment.report_id == report_id)
+            return list(s.scalars(select(Comment).options(selectinload(Comment.user)).where(Comment.report_id == report_id)
                                   .order_by(Comment.at_s.is_(None), Comment.at_s, Comment.id)))
 
     # -- counts -----------------------------------------------------------------------------

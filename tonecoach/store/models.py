@@ -31,8 +31,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["ITEM_STATUSES", "ROLES", "Base", "BatchItem", "Comment", "Recording", "Report", "Team", "User", "utcnow"]
+__all__ = ["ITEM_STATUSES", "ROLES", "Base", "BatchItem", "Comment", "Recording", "Report", "Team", "User", "UTCDateTime",
+           "utcnow"]
 
 #: Roles a user can have.
 ROLES = ("agent", "team_lead", "admin")
@@ -53,6 +55,31 @@ def utcnow() -> _dt.datetime:
     return _dt.datetime.now(_dt.UTC)
 
 
+class UTCDateTime(TypeDecorator):
+    """A point in time, stored in UTC and always read back timezone-aware (UTC).
+
+    SQLite keeps no time zone: without this, a ``DateTime(timezone=True)``
+    column reads back naive there but aware on PostgreSQL. A naive value
+    written is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.UTC)
+        value = value.astimezone(_dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=_dt.UTC) if value.tzinfo is None else value.astimezone(_dt.UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -62,7 +89,7 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="team")
 
@@ -82,7 +109,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="agent")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="users")
 
@@ -104,7 +131,7 @@ class Recording(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     agent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     stored_path: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agent_user: Mapped[User | None] = relationship()
     reports: Mapped[list[Report]] = relationship(back_populates="recording", cascade="all, delete-orphan",
@@ -137,7 +164,7 @@ class Report(Base):
     n_feedback: Mapped[int] = mapped_column(Integer, default=0)
     top_feedback_category: Mapped[str | None] = mapped_column(String(64), index=True)
     n_warnings: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     recording: Mapped[Recording] = relationship(back_populates="reports")
     comments: Mapped[list[Comment]] = relationship(back_populates="report", cascade="all, delete-orphan",
@@ -160,7 +187,7 @@ class Comment(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     at_s: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     report: Mapped[Report] = relationship(back_populates="comments")
     user: Mapped[User] = relationship()
@@ -183,4 +210,4 @@ class BatchItem(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
     model_name: Mapped[str | None] = mapped_column(String(200))
     rubric_version: Mapped[str | None] = mapped_column(String(64))
-    updated_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

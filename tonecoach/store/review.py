@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, Report, User, utcnow
+from .models import Base, Report, User, UTCDateTime, utcnow
 
 __all__ = ["SOURCES", "AgentReport"]
 
@@ -42,8 +42,8 @@ class AgentReport(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     original_name: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(String(16), default="upload")
-    created_at: Mapped[_dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    reviewed_at: Mapped[_dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    reviewed_at: Mapped[_dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     agent: Mapped[User] = relationship(foreign_keys=[agent_user_id])

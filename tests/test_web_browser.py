@@ -37,15 +37,20 @@ TIMEOUT_MS = 180_000  # one real analysis on a busy 2-core machine
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
+def playwright():
+    with sync_api.sync_playwright() as p:  # one per thread: every browser of this module comes from it
+        yield p
 
 
-def login(browser, url: str, name: str):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    yield b
+    b.close()
+
+
+def login(browser, url: str, name: str, **context):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, **context)
     page = ctx.new_page()
     page.goto(url)
     page.get_by_label("username").fill(name)
@@ -157,3 +162,24 @@ def test_agent_of_another_team_cannot_see_it(ann_page, browser, web_server):
     assert not any(SAMPLE.name in o for o in offered)
     assert SAMPLE.name not in page.content()
     page.context.close()
+
+
+def test_agent_records_with_the_microphone(playwright, web_server, tmp_path):
+    """Chromium's fake capture device plays a real speech clip into the microphone; the recording is analysed."""
+    clip = speech_clip(tmp_path / "spoken.wav", start_s=0.0, seconds=8.0)
+    fake_mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={clip}"]
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake_mic, headless=True)
+    try:
+        page = login(b, web_server.url, "ann", permissions=["microphone"])
+        audio = page.locator("#practice-audio")
+        audio.locator("button[aria-label='Record audio']").click()
+        audio.get_by_role("button", name="Record").first.click()
+        page.wait_for_timeout(6000)
+        audio.get_by_role("button", name="Stop").first.click()
+        page.locator("#analyze-btn").click()
+        expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
+        expect(page.locator("#practice-timeline table.transcript")).to_contain_text("calling", timeout=10_000)
+        expect(page.locator("#practice-scores [data-score=tone]")).to_have_count(1)
+    finally:
+        b.close()

@@ -88,3 +88,14 @@ def test_serve_refuses_a_bad_upload_limit():
     err = io.StringIO()
     assert main(["serve", "--max-upload", "lots"], stdout=io.StringIO(), stderr=err) == 1
     assert "not a size: 'lots'" in err.getvalue()
+
+
+def test_serve_says_when_the_port_is_taken(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        err = io.StringIO()
+        code = main(["serve", "--port", str(port), "--data-dir", str(tmp_path / "d")], stdout=io.StringIO(), stderr=err)
+    assert code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in err.getvalue() and "--port" in err.getvalue()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from ..errors import ToneCoachError
 from ..store import Store
 from ..store.accounts import ADMIN_PASSWORD_ENV, authenticate, ensure_admin
 from .service import Coach, CoachOptions
@@ -139,6 +140,9 @@ def serve(options: ServeOptions, *, out: TextIO) -> int:
         launch(demo, coach.store, options, quiet=True)
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise ToneCoachError(f"cannot listen on {options.host}:{options.port} ({exc.strerror or exc}); "
+                             "choose another with --port or --host") from None
     finally:
         coach.store.close()
     return 0

@@ -72,11 +72,18 @@ def pick(page, dropdown: str, option: str | None = None) -> list[str]:
     return texts
 
 
+def wait_uploaded(page, component: str) -> None:
+    """Wait until the audio component holds a file on the server (an upload or a finished recording)."""
+    link = page.locator(f"{component} [data-testid=download-link]")
+    expect(link).to_have_attribute("href", re.compile(r"/gradio_api/file="), timeout=60_000)
+
+
 @pytest.fixture(scope="module")
 def ann_page(browser, web_server):
     """ann has uploaded the sample and it has been analysed, through the UI."""
     page = login(browser, web_server.url, "ann")
     page.locator("#practice-audio input[type=file]").set_input_files(str(SAMPLE))
+    wait_uploaded(page, "#practice-audio")
     page.locator("#analyze-btn").click()
     expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
     yield page
@@ -113,6 +120,7 @@ def test_retake_drill_in_the_browser(ann_page, tmp_path):
     take = speech_clip(tmp_path / "take.wav", start_s=0.0, seconds=5.0)
     page.locator("#retake-take button[aria-label='Upload file']").click()  # the microphone is the default source
     page.locator("#retake-take input[type=file]").set_input_files(str(take))
+    wait_uploaded(page, "#retake-take")
     page.locator("#retake-compare").click()
     table = page.locator("#retake-table")
     expect(table).to_contain_text("▶ Speaking rate", timeout=TIMEOUT_MS)
@@ -127,6 +135,7 @@ def test_a_file_that_is_not_audio_gets_a_clear_message(ann_page, web_server, tmp
     bad.write_text("minutes of the Tuesday meeting\n" * 50)
     page.locator("#practice-audio button[aria-label='Clear']").first.click()
     page.locator("#practice-audio input[type=file]").set_input_files(str(bad))
+    wait_uploaded(page, "#practice-audio")
     page.locator("#analyze-btn").click()
     expect(page.locator("#practice-status")).to_contain_text("Could not analyse this file", timeout=60_000)
     expect(page.locator("#practice-status")).to_contain_text("notes.wav")
@@ -177,6 +186,7 @@ def test_agent_records_with_the_microphone(playwright, web_server, tmp_path):
         audio.get_by_role("button", name="Record").first.click()
         page.wait_for_timeout(6000)
         audio.get_by_role("button", name="Stop").first.click()
+        wait_uploaded(page, "#practice-audio")
         page.locator("#analyze-btn").click()
         expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
         expect(page.locator("#practice-timeline table.transcript")).to_contain_text("calling", timeout=10_000)

@@ -48,6 +48,13 @@ Samples and what each one is meant to demonstrate
     greets with the company phrase.  Used to test automatic agent-channel
     detection by greeting rather than by who speaks first or by position.
 
+``two_voice_mono.flac`` (mono, 8 kHz, 16-bit FLAC, ~30 s)
+    A two-party call on ONE channel, as many call archives are: agent
+    (en-us+Annie) and customer (en-gb+Mario) mixed together, telephone band,
+    gaps of 0.4-0.8 s between turns, short customer backchannels ("Mhm.",
+    "Okay."), a -65 dBFS noise floor.  For speaker separation on mono
+    audio: the manifest's turns are the truth the diarization must recover.
+
 ``manifest.json``
     Machine-readable truth: per file the path, description, sample rate,
     channels, agent channel, every turn's exact script text, speaker, and
@@ -67,6 +74,7 @@ Regenerate with::
 
     .venv/bin/python scripts/make_samples.py            # writes samples/
     .venv/bin/python scripts/make_samples.py --out DIR
+    .venv/bin/python scripts/make_samples.py --only two_voice_mono   # one file; the others stay as they are
 """
 
 from __future__ import annotations
@@ -398,6 +406,22 @@ CUSTOMER_FIRST_SCRIPT = [
     ("agent", "Sorry about that, let me check."),
 ]
 
+MONO_CALL_SCRIPT = [
+    ("agent", "Thank you for calling Northwind Energy, this is Maria, how can I help you today?"),
+    ("customer", "Hi, I moved house last week and I need to move my account to the new address."),
+    ("agent", "Of course, I can do that for you. Could I have your account number, please?"),
+    ("customer", "Yes, it's six one four, two two nine."),
+    ("agent", "Thank you, Miss Novak. And what is the new address?"),
+    ("customer", "Twelve Harbour Street, Springfield."),
+    ("agent", "Lovely. I've moved your account, and the first bill there will come in May."),
+    ("customer", "Mhm."),
+    ("agent", "Is there anything else I can help with?"),
+    ("customer", "No, that's all, thanks."),
+    ("agent", "You're welcome, have a good day."),
+    ("customer", "Okay."),
+]
+MONO_CALL_GAPS = [0.6, 0.5, 0.8, 0.4, 0.7, 0.5, 0.45, 0.6, 0.5, 0.7, 0.4]
+
 # Voice settings per style.  rate = espeak-ng -s (espeak's own words per
 # minute, which is not the same as words over speaking time: -s 140 measured
 # ~170 wpm over speech time, so the values below are set lower), pitch = -p
@@ -406,6 +430,9 @@ WARM_VOICE = {"voice": AGENT_VOICE, "rate": 121, "pitch": 55, "pitch_range": "x-
 FLAT_VOICE = {"voice": AGENT_VOICE, "rate": 195, "pitch": 40, "pitch_range": "20%"}
 CALL_AGENT_VOICE = {"voice": AGENT_VOICE, "rate": 140, "pitch": 55, "pitch_range": "x-high"}
 CALL_CUSTOMER_VOICE = {"voice": CUSTOMER_VOICE, "rate": 165, "pitch": 50, "pitch_range": "medium"}
+# the mono call uses two other voices, so that tests can mix its parties with the stereo call's
+MONO_AGENT_VOICE = {"voice": "en-us+Annie", "rate": 175, "pitch": 50, "pitch_range": "x-high"}
+MONO_CUSTOMER_VOICE = {"voice": "en-gb+Mario", "rate": 175, "pitch": 40, "pitch_range": "medium"}
 
 
 # ---------------------------------------------------------------- build ----
@@ -569,6 +596,63 @@ def make_stereo(
     }
 
 
+def make_mono_call(
+    synth: Synth,
+    out: Path,
+    name: str,
+    script: list[tuple[str, str]],
+    gaps: list[float],
+    *,
+    description: str,
+    characteristics: dict,
+    rng: np.random.Generator,
+    noise_dbfs: float = -65.0,
+    agent_dbfs: float = -20.0,
+    customer_dbfs: float = -22.0,
+) -> dict:
+    """Two parties on one telephone-band channel (8 kHz), turns taken in order with ``gaps``."""
+    sr = 8000
+    voices = {"agent": MONO_AGENT_VOICE, "customer": MONO_CUSTOMER_VOICE}
+    turns = [Turn(spk, text, audio=synth.say(text, sr=sr, telephone=True, **voices[spk])) for spk, text in script]
+    lead, tail = 0.5, 0.6
+    pos = round(lead * sr)
+    for i, t in enumerate(turns):
+        t.start = pos
+        t.end = pos + len(t.audio)
+        pos = t.end + (round(gaps[i] * sr) if i < len(gaps) else 0)
+    n = pos + round(tail * sr)
+    tracks = {"agent": np.zeros(n), "customer": np.zeros(n)}
+    for t in turns:
+        tracks[t.speaker][t.start : t.end] += t.audio
+    for spk, level in (("agent", agent_dbfs), ("customer", customer_dbfs)):
+        tracks[spk] = tracks[spk] * 10 ** ((level - region_dbfs(tracks[spk], turns, spk)) / 20.0)
+    x = soft_limit(tracks["agent"] + tracks["customer"]) + noise(n, noise_dbfs, rng)
+
+    path = out / f"{name}.flac"
+    write_pcm16(path, x, sr, "FLAC")
+    x, _ = sf.read(path, dtype="float64")
+    measured = {
+        "duration_s": round(len(x) / sr, 3),
+        "agent_speech_rms_dbfs": round(region_dbfs(x, turns, "agent"), 2),
+        "customer_speech_rms_dbfs": round(region_dbfs(x, turns, "customer"), 2),
+        "noise_floor_dbfs": round(dbfs(x[: turns[0].start]), 2),
+        "gaps_s": [round((b.start - a.end) / sr, 3) for a, b in pairwise(turns)],
+        "agent_talk_s": round(sum(t.end - t.start for t in turns if t.speaker == "agent") / sr, 3),
+        "customer_talk_s": round(sum(t.end - t.start for t in turns if t.speaker == "customer") / sr, 3),
+    }
+    return {
+        "path": rel_path(path),
+        "file": path.name,
+        "description": description,
+        "sample_rate": sr,
+        "channels": 1,
+        "agent_channel": None,
+        "characteristics": characteristics,
+        "measured": measured,
+        "turns": turns_to_manifest(turns, sr, None),
+    }
+
+
 def rel_path(path: Path) -> str:
     """Path as stored in the manifest: relative to the repository root when
     the output lies inside it (``samples/x.flac``), else just the file name
@@ -581,6 +665,51 @@ def rel_path(path: Path) -> str:
 
 def other_channel(ch: str) -> str:
     return "right" if ch == "left" else "left"
+
+
+def build_two_voice_mono(synth: Synth, out: Path) -> dict:
+    return make_mono_call(
+        synth,
+        out,
+        "two_voice_mono",
+        MONO_CALL_SCRIPT,
+        MONO_CALL_GAPS,
+        description=(
+            "Two-party call on ONE channel (mono, 8 kHz telephone band): agent (en-us+Annie) moves a "
+            "customer's (en-gb+Mario) account to a new address; turns alternate with 0.4-0.8 s gaps, "
+            "the customer answers two turns with a backchannel (Mhm., Okay.)."
+        ),
+        characteristics={
+            "agent_voice": MONO_AGENT_VOICE,
+            "customer_voice": MONO_CUSTOMER_VOICE,
+            "first_speaker": "agent",
+            "speakers": 2,
+            "backchannel_turns": [7, 11],
+            "gap_range_s": [0.4, 0.8],
+            "noise_floor_dbfs": -65.0,
+            "band_hz": [300, 3400],
+        },
+        rng=np.random.default_rng([SEED, 4]),  # one stream per file
+    )
+
+
+#: files that can be built on their own with --only (the others are built together)
+SINGLE_BUILDERS = {"two_voice_mono": build_two_voice_mono}
+
+
+def build_only(out: Path, name: str) -> dict:
+    """Build one file and put its entry into the existing manifest, leaving every other file alone."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    if not manifest_path.is_file():
+        raise ToolError(f"--only needs an existing {manifest_path}; run without --only first")
+    manifest = json.loads(manifest_path.read_text())
+    with tempfile.TemporaryDirectory(prefix="tonecoach-samples-") as tmp:
+        entry = SINGLE_BUILDERS[name](Synth(Path(tmp)), out)
+    files = [f for f in manifest["files"] if f["file"] != entry["file"]]
+    manifest["files"] = files + [entry]
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return {**manifest, "files": [entry]}
 
 
 def build(out: Path) -> dict:
@@ -717,6 +846,7 @@ def build(out: Path) -> dict:
                 rng=np.random.default_rng([SEED, 3]),  # one stream per file
             )
         )
+        files.append(build_two_voice_mono(synth, out))
     manifest = {
         "generator": "scripts/make_samples.py",
         "tts": "espeak-ng (synthetic speech)",
@@ -743,10 +873,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_OUT,
         help="output directory (default: samples/ in the repository)",
     )
+    ap.add_argument("--only", choices=sorted(SINGLE_BUILDERS), help="build only this file and update its manifest entry")
     args = ap.parse_args(argv)
     check_tools()
     try:
-        manifest = build(args.out)
+        manifest = build_only(args.out, args.only) if args.only else build(args.out)
     except ToolError as exc:
         sys.stderr.write(f"make_samples: {exc}\n")
         return 1

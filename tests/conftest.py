@@ -45,3 +45,9 @@ def sample_reports(analyzer):
         if path.exists():
             out[name] = analyzer.analyze(str(path))
     return out
+
+
+@pytest.fixture(scope="session")
+def wording_model(analyzer):
+    """The analyzer's wording model (one MiniLM encoder for the session)."""
+    return analyzer.wording_model

@@ -132,3 +132,36 @@ def test_redaction_applies_to_stored_segment_text_and_words():
     assert "[CARD]" in out.text and "[EMAIL]" in out.text
     assert all("4111" not in w.text for w in out.words)
     assert [w.start_s for w in out.words] == [w.start_s for w in words]  # timestamps kept
+
+
+def test_target_ranges_read_naturally():
+    from tonecoach.report import format_target
+
+    assert format_target(120.0, 160.0, "wpm") == "120-160 wpm"
+    assert format_target(-32.0, -10.0, "dBFS") == "-32 to -10 dBFS"
+    assert format_target(0.0, 0.0, "count") == "0 count"
+
+
+def test_long_turns_are_cut_into_phrases_at_sentence_ends():
+    from tonecoach.report import Word
+    from tonecoach.speakers import split_phrases
+
+    # 60 words, 0.4 s apart, a sentence end every 9th word: 24 s with no pause anywhere
+    words = [Word(f"w{i}" + ("." if i % 9 == 8 else ""), i * 0.4, i * 0.4 + 0.3, 1.0) for i in range(60)]
+    phrases = split_phrases(words, max_s=12.0, min_s=3.0)
+    assert [len(p) for p in phrases] == [9, 9, 9, 9, 9, 9, 6]
+    assert [w for p in phrases for w in p] == words
+    # no sentence end and no pause: cut before the phrase passes max_s
+    plain = [Word("w", i * 0.4, i * 0.4 + 0.3, 1.0) for i in range(60)]
+    assert all(p[-1].end_s - p[0].start_s <= 12.0 for p in split_phrases(plain, max_s=12.0))
+    assert split_phrases(words[:10], max_s=12.0) == [words[:10]]
+
+
+def test_flat_rushed_feedback_points_at_phrases_and_groups_runs(sample_reports):
+    r = sample_reports["flat_rushed_agent.flac"]
+    flat = [f for f in r.feedback if f.category == "monotone"]
+    assert len(flat) == 1, "consecutive flat phrases are told once"
+    moments = flat[0].evidence["moments"]
+    assert len(moments) >= 3 and all(m["end_s"] - m["start_s"] <= 12.0 for m in moments)
+    assert all(m["value"] < 1.5 for m in moments)
+    assert "phrases in a row" in flat[0].message

@@ -87,3 +87,33 @@ def test_silence_file_succeeds_with_warning(fast_analyzer, tmp_path):
 def test_console_script_runs_as_a_module():
     r = subprocess.run([sys.executable, "-m", "tonecoach", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.startswith("tonecoach ")
+
+
+def test_agent_speaker_option_is_used_and_recorded(monkeypatch, analyzer, tmp_path):
+    """--agent-speaker S2 on a mono call: S2 is the agent, the report says why; a name that is no speaker is a warning."""
+    from dataclasses import replace
+
+    from tonecoach.analyzer import Analyzer
+
+    made = []
+
+    def make(args):
+        made.append(args.agent_speaker)
+        opts = replace(analyzer.options, agent_speaker=args.agent_speaker)
+        return Analyzer(opts, transcriber=analyzer.transcriber)
+
+    monkeypatch.setattr(cli, "_analyzer_from", make)
+    y, sr = sf.read(str(ROOT / "samples" / "two_voice_mono.flac"), dtype="float32")
+    short = tmp_path / "short.wav"
+    sf.write(str(short), y[: int(24.2 * sr)], sr)  # the first six turns
+    code, out, err = run(["analyze", str(short), "--agent-speaker", "S2", "--json", str(tmp_path / "r.json")])
+    assert code == 0, err
+    d = json.loads((tmp_path / "r.json").read_text())
+    assert d["agent"]["speaker"] == "S2" and d["agent"]["method"] == "option" and d["options"]["agent_speaker"] == "S2"
+    assert {s["id"]: s["role"] for s in d["speakers"]} == {"S1": "customer", "S2": "agent"}
+    assert "Agent: S2 (option" in out and "Conversation: agent talk" in out
+    code, out, err = run(["analyze", str(short), "--agent-speaker", "S9", "--json", str(tmp_path / "r9.json")])
+    d9 = json.loads((tmp_path / "r9.json").read_text())
+    assert code == 0 and d9["agent"]["speaker"] == "S1" and d9["agent"]["method"] == "greeting"
+    assert any("--agent-speaker S9 names no speaker" in w for w in d9["warnings"])
+    assert made == ["S2", "S9"]

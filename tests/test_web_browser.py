@@ -94,7 +94,8 @@ def test_agent_uploads_and_sees_both_scores_and_feedback(ann_page, tmp_path):
     page = ann_page
     tone = page.locator("#practice-scores [data-score=tone] .big")
     assert 0 <= int(tone.inner_text()) <= 100
-    expect(page.locator("#practice-scores [data-score=content]")).to_contain_text("not scored yet")
+    content = page.locator("#practice-scores [data-score=content] .big")  # the wording score, beside the tone score
+    assert 0 <= int(content.inner_text()) <= 100
     feedback = page.locator("#practice-feedback")
     expect(feedback).to_contain_text("monotone")  # flat pitch, the sample's point
     expect(feedback).to_contain_text("Lift the key words")  # the suggestion

@@ -229,6 +229,14 @@ def test_render_shows_both_scores_and_says_when_content_is_not_scored():
     assert rows[0][4].startswith("value 190 wpm; threshold 170 wpm")
     assert rows[0][5] == "Slow down and let each point land."
     assert retake_choices(r) == [("1. 0:01 too_fast: “thank you for calling how can I help you today”", 0)]
+    from dataclasses import replace
+
+    from tonecoach.report import FeedbackItem
+
+    fb = FeedbackItem(0.0, 20.0, "monotone", "major", "Flat. Lift the key words.",
+                      {"threshold": 1.5, "value": 0.51, "unit": "semitones", "moments": [{"start_s": 0.0}, {"start_s": 3.7}]},
+                      "S1")
+    assert feedback_rows(replace(r, feedback=(fb,)))[0][4] == "value 0.51 semitones; threshold 1.5 semitones; 2 moments"
     css = report_css()
     assert "body" not in css and all(line.startswith(".tc-report") for line in css.splitlines())
 

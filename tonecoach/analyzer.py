@@ -20,10 +20,14 @@ from . import __version__
 from . import prosody as P
 from .asr import Transcriber, TranscriptionOptions, Transcript
 from .audio import Audio, AudioOptions, load
+from .conversation import analyze_conversation, decide_agent, merge_feedback
+from .diarize import DiarizationOptions, Diarizer, assign_words
 from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
 from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
-from .speakers import apply_mask, channel_relation, choose_agent, dominance_mask, is_bleed, build_turns, turn_segments
+from .speakers import apply_mask, build_turns, channel_relation, dominance_mask, is_bleed, join_words, split_phrases, turn_segments
+from .wording.call import WordingOptions
+from .wording.model import WordingModel
 
 __all__ = ["Analyzer", "AnalyzerOptions", "Progress"]
 
@@ -43,24 +47,36 @@ class AnalyzerOptions:
     ----------
     agent_channel : {"auto", "left", "right"}
         Which channel of a stereo call is the agent.
+    agent_speaker : str or None
+        Which speaker is the agent (``S1``, ``S2``... on a mono call,
+        ``left``/``right`` on a stereo one); None decides from the evidence.
+    diarization : DiarizationOptions
+        How a mono call is split into speakers (``enabled=False``: one speaker).
     redact : bool
         Mask card numbers, phone numbers and e-mail addresses in stored text.
     rubric_path : str or None
         A rubric TOML file; None for the bundled default.
     max_turn_gap_s : float
         A silence longer than this ends a speaker's turn.
+    phrase_max_s : float
+        Agent turns longer than this are judged phrase by phrase (sentences
+        or pauses), so tone feedback points at a moment.
     """
 
     transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
     audio: AudioOptions = field(default_factory=AudioOptions)
     agent_channel: str = "auto"
+    agent_speaker: str | None = None
+    diarization: DiarizationOptions = field(default_factory=DiarizationOptions)
     redact: bool = True
     rubric_path: str | None = None
     pitch_fmin_hz: float = 65.0
     pitch_fmax_hz: float = 400.0
     max_turn_gap_s: float = 3.0
+    phrase_max_s: float = 12.0
     bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
+    wording: WordingOptions = field(default_factory=WordingOptions)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,12 +96,15 @@ class Analyzer:
     """Analyse calls. Thread-safe; the Whisper model is loaded once, on first use."""
 
     def __init__(self, options: AnalyzerOptions | None = None, *, transcriber: Transcriber | None = None,
-                 rubric: Rubric | None = None):
+                 rubric: Rubric | None = None, wording_model=None):
         self.options = options or AnalyzerOptions()
         if self.options.agent_channel not in ("auto", "left", "right"):
             raise ToneCoachError(f"--agent-channel must be auto, left or right, not '{self.options.agent_channel}'")
         self.transcriber = transcriber or Transcriber(self.options.transcription)
         self.rubric = rubric or load_rubric(self.options.rubric_path)
+        self.diarizer = Diarizer(self.options.diarization)
+        # the wording model loads its encoder on first use
+        self.wording_model = wording_model or WordingModel(self.options.wording.model)
 
     # -- public -----------------------------------------------------------------------------
     def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
@@ -141,14 +160,28 @@ class Analyzer:
         if n_words == 0:
             warnings.append(NO_SPEECH)
 
+        # one channel: who spoke when (tonecoach.diarize); each word gets one speaker
+        dia = None
+        if len(channels) == 1 and n_words and self.options.diarization.enabled:
+            prog(0.88, "telling speakers apart")
+            t_d = time.perf_counter()
+            dia = self.diarizer.diarize(channels[0].raw, sr=sr)
+            by_voice = assign_words(words_by[channels[0].id], dia)
+            if len(by_voice) > 1:
+                words_by = by_voice
+                channels = [replace(channels[0], id=s) for s in by_voice]
+            timings["diarize"] = time.perf_counter() - t_d
+
         # speakers and turns
         prog(0.9, "measuring prosody")
         t2 = time.perf_counter()
         turns = build_turns(words_by, max_gap_s=self.options.max_turn_gap_s)
         segs = turn_segments(turns)
-        agent = self._agent(channels, segs, words_by)
-        tracks = {c.id: (P.pitch_track(c.raw, sr=sr, fmin_hz=self.options.pitch_fmin_hz, fmax_hz=self.options.pitch_fmax_hz),
-                         P.energy_track(c.raw, sr=sr)) for c in channels} if n_words else {}
+        agent = self._agent(channels, segs)
+        if self.options.agent_speaker and self.options.agent_speaker not in {c.id for c in channels}:
+            warnings.append(f"--agent-speaker {self.options.agent_speaker} names no speaker of this call "
+                            f"({', '.join(c.id for c in channels)}); the agent was chosen from the evidence")
+        tracks = self._tracks(channels, sr) if n_words else {}
         by_id = {c.id: c for c in channels}
         segs = [replace(s, prosody=P.turn_prosody(by_id[s.speaker].raw, sr=sr, words=s.words, start_s=s.start_s,
                                                   end_s=s.end_s, pitch=tracks[s.speaker][0],
@@ -165,9 +198,14 @@ class Analyzer:
         # scoring
         t3 = time.perf_counter()
         agent_sp = next((s for s in speakers if s.role == "agent"), None)
-        values, evidence = _tone_values(agent_sp, segs, self.rubric)
+        conv = analyze_conversation(segs, agent.speaker, duration_s=audio.duration_s, samples=audio.mono, sr=sr,
+                                    overlaps=[(o.start_s, o.end_s, o.speakers) for o in (dia.overlaps if dia else ())],
+                                    language=lang, rubric=self.rubric.data) if n_words else None
+        values, evidence = _tone_values(agent_sp, segs, self.rubric, conv)
         tone = score_tone(values, self.rubric, evidence=evidence)
-        feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s) if n_words else []
+        units = _phrases(segs, agent.speaker, by_id, tracks, sr, self.options.phrase_max_s) if n_words else []
+        feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s, units=units) if n_words else []
+        feedback = merge_feedback(feedback, conv)
         snr = (agent_sp.prosody.get("snr_db") if agent_sp else None)
         if snr is not None and snr < 10:
             warnings.append(f"noisy recording (SNR about {snr:.0f} dB): pitch and energy figures are less reliable")
@@ -177,10 +215,21 @@ class Analyzer:
             segs = _redact(segs)
         timeline = _timeline(channels, tracks, segs, audio.duration_s, self.options.timeline_max_points)
         timings["score"] = time.perf_counter() - t3
+
+        # wording: the content side (a separate step: tonecoach/wording, tonecoach/content.py, tonecoach/balance.py)
+        content = None
+        if self.options.wording.enabled and n_words:
+            prog(0.95, "scoring the wording")
+            t4 = time.perf_counter()
+            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings)
+            feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
+            timings["wording"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
         prog(1.0, "done")
         models = {"asr": self.transcriber.describe() if n_words or not audio.is_silent else {"name": self.options.transcription.model},
                   "pitch": "YIN with octave-jump correction (tonecoach.prosody)"}
+        if dia is not None:
+            models["speakers"] = f"Silero VAD (faster-whisper) + {self.diarizer.model_name}"
         return CallReport(
             audio=AudioInfo(path=label or audio.path, duration_s=round(audio.duration_s, 3),
                             sample_rate=audio.source_sample_rate, channels=audio.source_channels, codec=audio.codec),
@@ -195,11 +244,26 @@ class Analyzer:
             agent=agent,
             options={**self.options.to_dict(), "rubric_version": self.rubric.version, "rubric_path": self.rubric.path},
             timeline=timeline,
+            conversation=None if conv is None else {**conv.to_dict(), "diarization": dia.to_dict() if dia else None},
+            content=content,
             tonecoach_version=__version__,
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
 
     # -- stages -----------------------------------------------------------------------------
+    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings):
+        """Markers, model scores (on Whisper's English translation for non-English calls), content score."""
+        from .wording.analysis import analyze_wording, translate_turns
+
+        roles = {s.id: s.role for s in speakers}
+        opts = self.options.wording
+        translations = None
+        if opts.translate and lang and lang != "en":
+            translations = translate_turns(self.transcriber, segs, roles, channels_by_id, sr=sr, language=lang,
+                                           redact=self.options.redact, warnings=warnings)
+        return analyze_wording(segs, roles=roles, language=lang, model=self.wording_model, translations=translations,
+                               rubric=self.rubric, tone=tone, warnings=warnings)
+
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:
             return [_Channel("S1", None, audio.samples[0], audio.samples[0])], None
@@ -219,16 +283,23 @@ class Analyzer:
             _Channel("right", 1, right, apply_mask(right, keep_r, sr=sr)),
         ], None
 
-    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment], words_by: dict[str, list[Word]]) -> AgentDecision:
-        if len(channels) == 1:
-            return AgentDecision(channels[0].id, "single-speaker",
-                                 "one speaker in the recording: taken as the agent (practice call)", 1.0)
-        forced = self.options.agent_channel
-        if forced in ("left", "right"):
-            return AgentDecision(forced, "option", f"--agent-channel {forced}", 1.0)
-        opening = {c.id: " ".join(s.text for s in segs if s.speaker == c.id and s.start_s < 45.0)[:600] for c in channels}
-        first = {c.id: (words_by[c.id][0].start_s if words_by[c.id] else math.inf) for c in channels}
-        return choose_agent(opening, first)
+    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment]) -> AgentDecision:
+        ids = [c.id for c in channels]
+        side = self.options.agent_channel
+        if len(ids) > 1 and side in ids and self.options.agent_speaker not in ids:
+            return AgentDecision(side, "option", f"--agent-channel {side}", 1.0)
+        return decide_agent(segs, ids, forced=self.options.agent_speaker)
+
+    def _tracks(self, channels: Sequence[_Channel], sr: int) -> dict[str, tuple[P.PitchTrack, P.EnergyTrack]]:
+        """Pitch and energy tracks per speaker, computed once per signal (diarized speakers share one)."""
+        done: dict[int, tuple[P.PitchTrack, P.EnergyTrack]] = {}
+        out = {}
+        for c in channels:
+            if id(c.raw) not in done:
+                done[id(c.raw)] = (P.pitch_track(c.raw, sr=sr, fmin_hz=self.options.pitch_fmin_hz, fmax_hz=self.options.pitch_fmax_hz),
+                                   P.energy_track(c.raw, sr=sr))
+            out[c.id] = done[id(c.raw)]
+        return out
 
 
 # -- helpers (pure) ---------------------------------------------------------------------
@@ -283,12 +354,15 @@ def _speaker_prosody(ch: _Channel, segs: Sequence[Segment], tracks, sr: int) -> 
             for k, v in out.items()}
 
 
-def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric) -> tuple[dict, dict]:
+def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric, conv=None) -> tuple[dict, dict]:
     if agent is None or not agent.prosody:
         return {}, {}
     p = dict(agent.prosody)
     over = float(rubric.feedback("dead_air").get("seconds_over", 5.0))
-    p["dead_air_count"] = float(len(dead_air_gaps(segs, over_s=over))) if segs else None
+    if conv is not None:  # holds are not dead air
+        p["dead_air_count"] = float(len(conv.metrics["dead_air"]))
+    else:
+        p["dead_air_count"] = float(len(dead_air_gaps(segs, over_s=over))) if segs else None
     n_turns = sum(1 for s in segs if s.speaker == agent.id)
     talk = p.get("talk_time_s") or 0.0
     ev = {
@@ -299,9 +373,32 @@ def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric)
         "energy_sd_db": "spread of the agent's active frames",
         "pauses_over_2s_per_min": f"{p.get('pause_count_over_2s', 0)} pause(s) over 2 s inside the agent's turns",
         "clipping_percent": "share of the agent's samples at full scale",
-        "dead_air_count": f"gaps over {over:g} s between any words in the call",
+        "dead_air_count": f"gaps over {over:g} s between any words in the call, holds aside",
     }
     return p, ev
+
+
+def _phrases(segs: Sequence[Segment], agent: str | None, channels, tracks, sr: int, max_s: float) -> list[Segment]:
+    """The agent's turns, long ones cut into phrases, each with its own prosody (for feedback)."""
+    out = []
+    for s in segs:
+        if s.speaker != agent:
+            continue
+        runs = split_phrases(s.words, max_s=max_s)
+        if len(runs) <= 1:
+            out.append(s)
+            continue
+        pitch, energy = tracks[s.speaker]
+        for k, ws in enumerate(runs):
+            a, b = ws[0].start_s, ws[-1].end_s
+            pro = P.turn_prosody(channels[s.speaker].raw, sr=sr, words=ws, start_s=a, end_s=b, pitch=pitch, energy=energy).to_dict()
+            # the pace of a phrase runs until the next phrase starts, so its pause counts as it does in the turn's pace
+            until = runs[k + 1][0].start_s if k + 1 < len(runs) else b
+            if until > a:
+                pro["words_per_minute"] = 60.0 * len(ws) / (until - a)
+                pro["syllables_per_s"] = sum(P.count_syllables(w.text) for w in ws) / (until - a)
+            out.append(Segment(start_s=a, end_s=b, speaker=s.speaker, text=join_words(ws), words=tuple(ws), prosody=pro))
+    return out
 
 
 def _redact(segs: Sequence[Segment]) -> list[Segment]:

@@ -8,6 +8,8 @@ status: 0 when every file succeeded, 1 when any failed, 2 on usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import math
@@ -18,7 +20,7 @@ from typing import Callable, Sequence, TextIO
 
 from . import __version__
 from .errors import ToneCoachError
-from .report import CallReport
+from .report import CallReport, format_target
 
 log = logging.getLogger("tonecoach")
 
@@ -81,31 +83,63 @@ def format_summary(report: CallReport) -> str:
     """A readable, plain-text summary of one report."""
     a = report.audio
     lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
-    kind = "stereo" if len(report.speakers) == 2 else "mono"
-    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, language {lang})"]
+    kind = "stereo" if a.channels == 2 else "mono"
+    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
     if report.agent and len(report.speakers) > 1:
-        lines.append(f"  Agent: {report.agent.speaker} channel ({report.agent.method}: {report.agent.reason})")
+        lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
+                     f"{report.agent.reason})")
+    lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
-    if report.content and report.content.get("score") is not None:
-        lines.append(f"  Content score: {report.content['score']:.0f}/100")
+    content = report.content if isinstance(report.content, dict) else {}
+    if content.get("score") is not None:
+        via = " (model scores via English translation)" if content.get("via_translation") else ""
+        lines.append(f"  Content score: {content['score']:.0f}/100{via}")
+    overall = (content.get("overall") or {}).get("score")
+    if overall is not None:
+        lines.append(f"  Overall score: {overall:.0f}/100 ({content['overall']['combined']})")
     for m in report.tone.metrics:
         if m.value is None:
             val = "not measured"
         else:
             val = f"{m.value:.1f} {m.unit}"
-        tgt = f"{m.target_low:g}-{m.target_high:g}" if m.target_low != m.target_high else f"{m.target_low:g}"
+        tgt = format_target(m.target_low, m.target_high)
         pts = "  -" if m.score is None else f"{m.score:3.0f}"
-        lines.append(f"    {m.label:<32} {val:>16}   target {tgt:<10} {pts}")
+        lines.append(f"    {m.label:<32} {val:>16}   target {tgt:<14} {pts}")
     if report.feedback:
         lines.append("  Feedback:")
         for f in report.feedback:
             lines.append(f"    {_mmss(f.start_s)}-{_mmss(f.end_s)}  [{f.severity}] {f.message}")
+            if f.suggestion:
+                lines.append(f"        Try: {f.suggestion}")
     elif score is not None:
         lines.append("  Feedback: nothing to flag on tone.")
+    summ = content.get("summary") or {}
+    if summ.get("work_on_first_text"):
+        lines.append("  Work on first:")
+        lines.extend(f"    {t}" for t in summ["work_on_first_text"])
+    if summ.get("balance"):
+        lines.append(f"  {summ['balance']}")
     for w in report.warnings:
         lines.append(f"  Warning: {w}")
     return "\n".join(lines)
+
+
+def _conversation_lines(c) -> list[str]:
+    """One or two lines of conversation metrics (only what a two-sided call has)."""
+    if not c or c.get("agent_talk_ratio") is None:
+        return []
+    lat = c.get("response_latency_s") or {}
+    parts = [f"agent talk {c['agent_talk_ratio']:.0%}"]
+    if c.get("longest_agent_monologue_s") is not None:
+        parts.append(f"longest monologue {c['longest_agent_monologue_s']:.0f} s")
+    parts.append(f"interruptions {c.get('agent_interruptions', 0)}")
+    parts.append(f"overtalk {c.get('overtalk_s', 0):.1f} s")
+    if lat.get("median") is not None:
+        parts.append(f"response {lat['median']:.1f} s median, {lat['worst']:.1f} s worst")
+    parts.append(f"dead air {c.get('dead_air_s', 0):.0f} s, holds {len(c.get('holds') or [])}, "
+                 f"questions {c.get('agent_questions', 0)}")
+    return ["  Conversation: " + ", ".join(parts)]
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -115,12 +149,16 @@ def _analyzer_from(args) -> "object":
     from .analyzer import Analyzer, AnalyzerOptions
     from .asr import TranscriptionOptions
     from .audio import AudioOptions
+    from .diarize import DiarizationOptions
+    from .wording.call import WordingOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,
                                  engine=args.engine, keep_fillers=args.fillers)
     aopts = AudioOptions(max_duration_s=args.max_duration)
-    opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, redact=args.redact,
-                           rubric_path=args.rubric)
+    dopts = DiarizationOptions(enabled=args.diarize)
+    wopts = WordingOptions(enabled=args.wording, translate=args.translate)
+    opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, agent_speaker=args.agent_speaker,
+                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts)
     return Analyzer(opts)
 
 
@@ -212,13 +250,15 @@ def cmd_score_text(args, stdout: TextIO, stderr: TextIO) -> int:
         return 1
     try:
         if args.file == "-":
-            stream = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
+            # bytes that are not UTF-8 become U+FFFD; such lines are reported, not dropped
+            buf = getattr(sys.stdin, "buffer", None)
+            stream = contextlib.nullcontext(io.TextIOWrapper(buf, encoding="utf-8", errors="replace") if buf else sys.stdin)
         else:
             stream = open(args.file, "r", encoding="utf-8", errors="replace")
     except OSError as exc:
         print(f"tonecoach: error: cannot read '{args.file}': {exc.strerror or exc}", file=stderr)
         return 1
-    with stream:
+    with stream as stream:
         try:
             return run_score_text(stream, stdout, language=args.language or "en")
         except ToneCoachError as exc:
@@ -310,11 +350,21 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--language", default=None, help="force the language (ISO code, e.g. en, lv, pl); default: detect")
     a.add_argument("--agent-channel", choices=("auto", "left", "right"), default="auto",
                    help="which channel of a stereo call is the agent (default: auto, from greetings and who speaks first)")
+    a.add_argument("--agent-speaker", default=None, metavar="ID",
+                   help="which speaker is the agent: S1, S2... on a mono call (as the report names them), left or right "
+                        "on a stereo call (default: decided from greetings, who opens the call and who asks questions)")
+    a.add_argument("--diarize", action=argparse.BooleanOptionalAction, default=True,
+                   help="tell the speakers of a mono call apart by their voices (default: on)")
     a.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
                    help="mask card numbers, phone numbers and e-mail addresses in stored text (default: on)")
     a.add_argument("--fillers", action=argparse.BooleanOptionalAction, default=True,
                    help="keep filler words (um, uh) in the transcript (default: on)")
     a.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
+    a.add_argument("--wording", action=argparse.BooleanOptionalAction, default=True,
+                   help="score what the agent said: phrase markers, politeness, warmth, content score (default: on)")
+    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=True,
+                   help="for non-English calls, score politeness and warmth on Whisper's English translation "
+                        "of the agent's turns (default: on)")
     a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
@@ -325,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("score-text", help="score the wording of utterances, one per line (JSON lines out)")
     s.add_argument("file", metavar="FILE|-", help="a text file with one utterance per line, or - for stdin")
-    s.add_argument("--language", default="en", help="language of the lines (for the phrase markers)")
+    s.add_argument("--language", default="en", help="language of the lines, ISO 639-1 (en, lv, lt, pl, ro, he; default: en): "
+                   "selects the phrase markers; other languages get model-only scores")
     s.set_defaults(func=cmd_score_text)
 
     w = sub.add_parser("serve", help="run the web app (practice, review, accounts)",

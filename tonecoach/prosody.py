@@ -36,7 +36,10 @@ logger = logging.getLogger("tonecoach")
 
 _FLOOR_DB = -120.0  # level given to digitally silent frames
 _NAN = float("nan")
-_CFG = {"roc": 0.0, "ds": 0, "lp": 0, "win": 1.5, "quiet": 0.2, "pl": 5, "pd": 9.0}
+_YIN_WINDOW_PERIODS = 1.5  # YIN integration window, in periods of the lowest f0
+_QUIET_PENALTY = 0.2  # how much cheaper "unvoiced" gets in the quietest third of the range
+_OUTLIER_MAX_FRAMES = 5  # pieces of track at most this long ...
+_OUTLIER_SEMITONES = 9.0  # ... lying this far above the surrounding pitch are dropped
 
 
 class _WordLike(Protocol):
@@ -269,32 +272,20 @@ def pitch_track(
         e = np.zeros(0)
         return PitchTrack(e, e.copy(), np.zeros(0, bool), hop / max(sr, 1), e.copy())
     hop_s = hop / sr
-    if _CFG["ds"] and sr > _CFG["ds"]:
-        from scipy.signal import resample_poly
-        g = math.gcd(int(sr), int(_CFG["ds"]))
-        y = resample_poly(y, int(_CFG["ds"]) // g, int(sr) // g)
-        sr = int(_CFG["ds"])
-        hop = max(1, int(round(hop_s * sr)))
-    if _CFG["lp"]:
-        from scipy.signal import butter, sosfiltfilt
-        y = sosfiltfilt(butter(4, _CFG["lp"], fs=sr, output="sos"), y)
     fmax_hz = min(fmax_hz, sr / 4.0)
     tau_min = max(2, int(math.floor(sr / fmax_hz)))
     tau_max = max(tau_min + 2, int(math.ceil(sr / fmin_hz)) + 1)
-    lag, aper, c_lag, c_val, rms = _yin(y, sr, tau_min, tau_max, hop, threshold, win_periods=_CFG["win"])
+    lag, aper, c_lag, c_val, rms = _yin(y, sr, tau_min, tau_max, hop, threshold, win_periods=_YIN_WINDOW_PERIODS)
     times = np.arange(len(lag)) * hop_s
     rel = 20.0 * np.log10(np.maximum(rms, 1e-6))  # -120 dBFS floor
     gate = rel > -90.0
     rel = rel - np.percentile(rel, 99)
     gate &= rel > -silence_db
     quiet = np.clip((rel + silence_db * 2 / 3) / (-silence_db / 3), 0.0, 1.0)  # 0 loud .. 1 at the floor
-    unvoiced = max_aperiodicity - _CFG["quiet"] * quiet
+    unvoiced = max_aperiodicity - _QUIET_PENALTY * quiet
     c_st = 12.0 * np.log2(sr / c_lag)
     present = np.isfinite(c_val) & gate[:, None]
-    good = present & (c_val < max_aperiodicity)
-    ref_lag = np.min(np.where(good, c_lag, np.inf), axis=1, keepdims=True)
-    ref_lag = np.where(np.isfinite(ref_lag), ref_lag, tau_min)
-    local = c_val + octave_cost * np.log2(c_lag / tau_min) + _CFG["roc"] * np.maximum(np.log2(c_lag / ref_lag), 0.0)
+    local = c_val + octave_cost * np.log2(c_lag / tau_min)
     local = np.where(present, local, 1e6)
     j = _viterbi(local, np.where(present, c_st, 0.0), unvoiced, jump_cost, voicing_cost)
     r, k = np.arange(len(j)), c_lag.shape[1]
@@ -304,7 +295,7 @@ def pitch_track(
     aper = np.where(voiced, c_val[r, jj], aper)
     voiced &= (f0 >= fmin_hz * 0.97) & (f0 <= fmax_hz * 1.03)
     st = 12.0 * np.log2(f0)
-    voiced = _drop_outlier_pieces(st, voiced, hop_s, max_frames=_CFG["pl"], max_dev=_CFG["pd"])
+    voiced = _drop_outlier_pieces(st, voiced, hop_s, max_frames=_OUTLIER_MAX_FRAMES, max_dev=_OUTLIER_SEMITONES)
     voiced = _drop_short_runs(voiced, min_run_frames)
     f0 = np.where(voiced, f0, np.nan)
     return PitchTrack(times, f0, voiced, hop_s, aper)

@@ -25,6 +25,7 @@ __all__ = [
     "ToneResult",
     "FeedbackItem",
     "CallReport",
+    "format_target",
 ]
 
 SCHEMA_VERSION = "1.0"
@@ -147,6 +148,17 @@ class AgentDecision:
         return cls(d.get("speaker"), str(d["method"]), str(d["reason"]), float(d.get("confidence", 0.0)))
 
 
+def format_target(low: float | None, high: float | None, unit: str = "") -> str:
+    """A target range as people read it: "120-160 wpm", "-32 to -10 dBFS", "0 count"."""
+    unit = f" {unit}" if unit else ""
+    if low is None or high is None:
+        return f"at least {low:g}{unit}" if low is not None else (f"at most {high:g}{unit}" if high is not None else "none")
+    if low == high:
+        return f"{low:g}{unit}"
+    sep = " to " if low < 0 or high < 0 else "-"
+    return f"{low:g}{sep}{high:g}{unit}"
+
+
 @dataclass(frozen=True)
 class MetricScore:
     """One rubric metric: the measured value, its target range and the points it earned.
@@ -237,6 +249,7 @@ class CallReport:
     options: Mapping[str, Any] = field(default_factory=dict)
     timeline: Mapping[str, Any] = field(default_factory=dict)
     content: Mapping[str, Any] | None = None
+    conversation: Mapping[str, Any] | None = None
     tonecoach_version: str = ""
     created_at: str = ""
     schema_version: str = SCHEMA_VERSION
@@ -283,6 +296,7 @@ class CallReport:
             options=dict(d.get("options") or {}),
             timeline=dict(d.get("timeline") or {}),
             content=d.get("content"),
+            conversation=d.get("conversation"),
             tonecoach_version=str(d.get("tonecoach_version", "")),
             created_at=str(d.get("created_at", "")),
             schema_version=version,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import RubricError
-from .report import FeedbackItem, MetricScore, Segment, ToneResult
+from .report import FeedbackItem, MetricScore, Segment, ToneResult, format_target
 
 __all__ = ["Rubric", "load_rubric", "metric_points", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
 
@@ -104,7 +104,7 @@ def score_tone(values: Mapping[str, float | None], rubric: Rubric, *, evidence: 
         v = None if v is None or not math.isfinite(float(v)) else float(v)
         pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
         w = float(m["weight"])
-        target = f"{m['low']:g}-{m['high']:g} {m['unit']}" if m["low"] != m["high"] else f"{m['low']:g} {m['unit']}"
+        target = format_target(float(m["low"]), float(m["high"]), m["unit"])
         ev = f"{_fmt(v, m['unit'])} against a target of {target}"
         if evidence.get(m["field"]):
             ev += f"; {evidence[m['field']]}"
@@ -129,65 +129,110 @@ def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
-def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric, *, call_end_s: float | None = None) -> list[FeedbackItem]:
-    """Timestamped tone feedback for the agent's turns and for the call's silences.
+#: How each per-phrase finding is told: (what, advice); "{v}" is the measured value with its unit.
+_TELL = {
+    "too_fast": ("Too fast {when}: {v}.", "Slow down and let each point land."),
+    "too_slow": ("Slow {when}: {v}.", "The caller may feel it drags."),
+    "monotone": ("Flat delivery {when}: pitch varies by only {v}.", "Lift the key words and let your voice rise and fall."),
+    "low_energy": ("Low energy {when}: {v}.", "Sit up, project a little more, or check the headset level."),
+    "shouting": ("Too loud {when}: {v}.", "Lower your voice or move the microphone away."),
+}
+_UNITS = {"too_fast": "words per minute", "too_slow": "words per minute", "monotone": "semitones", "low_energy": "dBFS"}
+
+
+def _checks(p: Mapping[str, Any], voiced_s: float, rubric: Rubric) -> list[tuple[str, str, dict]]:
+    """(category, severity, evidence) for each tone rule one piece of speech breaks."""
+    out = []
+    wpm = p.get("words_per_minute")
+    if wpm is not None:
+        r = rubric.feedback("too_fast")
+        if wpm > float(r.get("wpm_above", 170)):
+            out.append(("too_fast", "major" if wpm > float(r.get("major_above", 200)) else "minor",
+                        {"value": round(wpm, 1), "threshold": r.get("wpm_above"), "unit": "wpm", "target": "120-160 wpm"}))
+        r = rubric.feedback("too_slow")
+        if wpm < float(r.get("wpm_below", 100)):
+            out.append(("too_slow", "minor", {"value": round(wpm, 1), "threshold": r.get("wpm_below"), "unit": "wpm"}))
+    sd = p.get("pitch_sd_semitones")
+    r = rubric.feedback("monotone")
+    if sd is not None and voiced_s >= float(rubric.data.get("feedback", {}).get("min_voiced_s", 1.0)) \
+            and sd < float(r.get("semitones_below", 1.5)):
+        out.append(("monotone", "major" if sd < float(r.get("major_below", 1.0)) else "minor",
+                    {"value": round(sd, 2), "threshold": r.get("semitones_below"), "unit": "semitones",
+                     "voiced_s": round(voiced_s, 1)}))
+    db = p.get("energy_dbfs")
+    r = rubric.feedback("low_energy")
+    if db is not None and db < float(r.get("dbfs_below", -35)):
+        out.append(("low_energy", "minor", {"value": round(db, 1), "threshold": r.get("dbfs_below"), "unit": "dBFS"}))
+    clip = p.get("clipping_ratio")
+    r = rubric.feedback("shouting")
+    if (clip is not None and clip * 100 > float(r.get("clipping_percent_over", 0.5))) or (
+        db is not None and db > float(r.get("dbfs_over", -8))
+    ):
+        out.append(("shouting", "major", {
+            "value": round(clip * 100, 2) if clip is not None else None, "unit": "% clipped",
+            "threshold_percent": r.get("clipping_percent_over"), "energy_dbfs": None if db is None else round(db, 1),
+            "threshold_dbfs": r.get("dbfs_over")}))
+    return out
+
+
+def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | None) -> FeedbackItem:
+    """One feedback item for a run of consecutive pieces that break the same rule."""
+    first, last = found[0][0], found[-1][0]
+    values = [ev["value"] for _, _, ev in found if ev.get("value") is not None]
+    unit = _UNITS.get(category, found[0][2].get("unit", ""))
+    if category == "shouting":
+        v = "the signal clips or is near full scale"
+    elif len(values) > 1 and min(values) != max(values):
+        v = f"{min(values):.{1 if unit == 'semitones' else 0}f}-{max(values):.{1 if unit == 'semitones' else 0}f} {unit}"
+    else:
+        v = f"{values[0]:.{1 if unit == 'semitones' else 0}f} {unit}" if values else "not measured"
+    when = f"at {_mmss(first.start_s)}" if len(found) == 1 else \
+        f"from {_mmss(first.start_s)} to {_mmss(last.end_s)} ({len(found)} phrases in a row)"
+    what, advice = _TELL[category]
+    evidence = dict(found[0][2]) if len(found) == 1 else {
+        **{k: v for k, v in found[0][2].items() if k != "value"},
+        "value": max(values, key=lambda x: abs(x - float(found[0][2].get("threshold") or 0))) if values else None,
+        "moments": [{"start_s": round(sg.start_s, 2), "end_s": round(sg.end_s, 2), "value": ev.get("value")} for sg, _, ev in found],
+    }
+    evidence["words"] = sum(len(sg.words) for sg, _, _ in found)
+    severity = "major" if any(sev == "major" for _, sev, _ in found) else "minor"
+    return _item(first.start_s, last.end_s, category, severity, f"{what.format(when=when, v=v)} {advice}", evidence, agent)
+
+
+def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric, *, call_end_s: float | None = None,
+                  units: Sequence[Segment] | None = None) -> list[FeedbackItem]:
+    """Timestamped tone feedback for the agent's speech and for the call's silences.
 
     Categories: ``too_fast``, ``too_slow``, ``monotone``, ``low_energy``,
     ``dead_air``, ``rushed_ending``, ``shouting``. Each item's evidence holds
-    the measured value, the threshold and the unit.
+    the measured value, the threshold and the unit; consecutive phrases that
+    break the same rule are told once, with each moment in ``evidence["moments"]``.
+
+    Parameters
+    ----------
+    segments : the call's turns (all speakers), for dead air
+    units : the agent's speech cut into the pieces to judge, each with its
+        own prosody (long turns cut into phrases, so feedback points at a
+        moment, not a minute); default: the agent's turns.
     """
     fb = rubric.data.get("feedback", {})
     min_words, min_s = int(fb.get("min_turn_words", 6)), float(fb.get("min_turn_s", 2.0))
-    min_voiced_s = float(fb.get("min_voiced_s", 1.0))
-    items: list[FeedbackItem] = []
     agent_turns = [s for s in segments if s.speaker == agent]
-    judged = [s for s in agent_turns if len(s.words) >= min_words and s.end_s - s.start_s >= min_s]
+    pieces = [u for u in units if u.speaker == agent] if units is not None else agent_turns
+    judged = [s for s in pieces if len(s.words) >= min_words and s.end_s - s.start_s >= min_s]
+    runs: dict[str, list[tuple[Segment, str, dict]]] = {}
+    items: list[FeedbackItem] = []
     for s in judged:
-        p = s.prosody
-        wpm = p.get("words_per_minute")
-        if wpm is not None:
-            r = rubric.feedback("too_fast")
-            if wpm > float(r.get("wpm_above", 170)):
-                sev = "major" if wpm > float(r.get("major_above", 200)) else "minor"
-                items.append(_item(s.start_s, s.end_s, "too_fast", sev,
-                                   f"Too fast at {_mmss(s.start_s)}: {wpm:.0f} words per minute. Slow down and let each point land.",
-                                   {"value": round(wpm, 1), "threshold": r.get("wpm_above"), "unit": "wpm",
-                                    "target": "120-160 wpm", "words": len(s.words)}, agent))
-            r = rubric.feedback("too_slow")
-            if wpm < float(r.get("wpm_below", 100)):
-                items.append(_item(s.start_s, s.end_s, "too_slow", "minor",
-                                   f"Slow at {_mmss(s.start_s)}: {wpm:.0f} words per minute; the caller may feel it drags.",
-                                   {"value": round(wpm, 1), "threshold": r.get("wpm_below"), "unit": "wpm", "words": len(s.words)}, agent))
-        sd = p.get("pitch_sd_semitones")
-        voiced_s = (p.get("voiced_ratio") or 0.0) * (s.end_s - s.start_s)
-        if sd is not None and voiced_s >= min_voiced_s:
-            r = rubric.feedback("monotone")
-            if sd < float(r.get("semitones_below", 1.5)):
-                sev = "major" if sd < float(r.get("major_below", 1.0)) else "minor"
-                items.append(_item(s.start_s, s.end_s, "monotone", sev,
-                                   f"Flat delivery at {_mmss(s.start_s)}: pitch varies by only {sd:.1f} semitones. "
-                                   "Lift the key words and let your voice rise and fall.",
-                                   {"value": round(sd, 2), "threshold": r.get("semitones_below"), "unit": "semitones",
-                                    "voiced_s": round(voiced_s, 1)}, agent))
-        db = p.get("energy_dbfs")
-        if db is not None:
-            r = rubric.feedback("low_energy")
-            if db < float(r.get("dbfs_below", -35)):
-                items.append(_item(s.start_s, s.end_s, "low_energy", "minor",
-                                   f"Low energy at {_mmss(s.start_s)}: {db:.0f} dBFS. Sit up, project a little more, or check the headset level.",
-                                   {"value": round(db, 1), "threshold": r.get("dbfs_below"), "unit": "dBFS"}, agent))
-        clip = p.get("clipping_ratio")
-        r = rubric.feedback("shouting")
-        if (clip is not None and clip * 100 > float(r.get("clipping_percent_over", 0.5))) or (
-            db is not None and db > float(r.get("dbfs_over", -8))
-        ):
-            items.append(_item(s.start_s, s.end_s, "shouting", "major",
-                               f"Too loud at {_mmss(s.start_s)}: the signal clips or is near full scale. Lower your voice or move the microphone away.",
-                               {"clipping_percent": None if clip is None else round(clip * 100, 2),
-                                "threshold_percent": r.get("clipping_percent_over"), "energy_dbfs": None if db is None else round(db, 1),
-                                "threshold_dbfs": r.get("dbfs_over")}, agent))
-    # rushed ending: the last agent turn against the agent's own earlier pace
-    if len(judged) >= 2 and agent_turns and agent_turns[-1] is judged[-1]:
+        voiced_s = (s.prosody.get("voiced_ratio") or 0.0) * (s.end_s - s.start_s)
+        broken = {cat: (sev, ev) for cat, sev, ev in _checks(s.prosody, voiced_s, rubric)}
+        for cat in list(runs):
+            if cat not in broken:  # the run of this rule ends here
+                items.append(_told(cat, runs.pop(cat), agent))
+        for cat, (sev, ev) in broken.items():
+            runs.setdefault(cat, []).append((s, sev, ev))
+    items.extend(_told(cat, found, agent) for cat, found in runs.items())
+    # rushed ending: the agent's closing words against the agent's own earlier pace
+    if len(judged) >= 2 and agent_turns and judged[-1].end_s >= agent_turns[-1].end_s:
         last = judged[-1]
         earlier = [s.prosody.get("words_per_minute") for s in judged[:-1] if s.prosody.get("words_per_minute")]
         lw = last.prosody.get("words_per_minute")

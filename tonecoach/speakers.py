@@ -31,6 +31,7 @@ __all__ = [
     "channel_relation",
     "choose_agent",
     "build_turns",
+    "split_phrases",
     "AgentCue",
 ]
 
@@ -227,3 +228,43 @@ def join_words(words: Sequence[Word]) -> str:
 def turn_segments(turns: list[tuple[str, list[Word]]]) -> list[Segment]:
     return [Segment(start_s=ws[0].start_s, end_s=ws[-1].end_s, speaker=spk, text=join_words(ws), words=tuple(ws))
             for spk, ws in turns]
+
+
+_SENTENCE_END = (".", "?", "!", "…", "。", "؟")
+
+
+def split_phrases(words: Sequence[Word], *, max_s: float = 12.0, min_s: float = 3.0, pause_s: float = 0.5) -> list[list[Word]]:
+    """Cut one long turn into phrases a coach can point at.
+
+    A phrase ends at the end of a sentence (the word carries ., ? or !) or
+    at a pause of at least ``pause_s``, once it is ``min_s`` long; a stretch
+    longer than ``max_s`` with no such place is cut at its longest pause.
+    A turn no longer than ``max_s`` is one phrase. Returns word runs in
+    order; together they hold every word once.
+    """
+    ws = list(words)
+    if not ws or ws[-1].end_s - ws[0].start_s <= max_s:
+        return [ws] if ws else []
+    out: list[list[Word]] = []
+    cur: list[Word] = []
+    for i, w in enumerate(ws):
+        cur.append(w)
+        nxt = ws[i + 1] if i + 1 < len(ws) else None
+        if nxt is None:
+            break
+        long_enough = w.end_s - cur[0].start_s >= min_s
+        boundary = w.text.rstrip("\"')»”").endswith(_SENTENCE_END) or nxt.start_s - w.end_s >= pause_s
+        if long_enough and boundary:
+            out.append(cur)
+            cur = []
+        elif nxt.end_s - cur[0].start_s > max_s and len(cur) > 1:
+            gaps = [cur[j + 1].start_s - cur[j].end_s for j in range(len(cur) - 1)]
+            cut = int(np.argmax(gaps)) + 1
+            out.append(cur[:cut])
+            cur = cur[cut:]
+    if cur:
+        if out and cur[-1].end_s - cur[0].start_s < min_s / 2 and cur[-1].end_s - out[-1][0].start_s <= max_s:
+            out[-1].extend(cur)  # a short tail joins the phrase before it
+        else:
+            out.append(cur)
+    return out

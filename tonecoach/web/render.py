@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import html_report as H
+from ..html_content import CONTENT_CSS, content_section
 from ..report import CallReport, FeedbackItem
 from ..store.access import CommentView, Entry
 from .service import Retake, flagged_segment
@@ -108,7 +109,7 @@ def timeline_html(report: CallReport) -> str:
 
 def details_html(report: CallReport) -> str:
     """The tone metrics with their targets and evidence, and the content section when there is one."""
-    return f'<div class="tc-report">{H._tone_section(report)}{H._content_section(report)}</div>'
+    return f'<div class="tc-report">{H._tone_section(report)}{content_section(report)}</div>'
 
 
 def split_message(fb: FeedbackItem) -> tuple[str, str]:
@@ -121,14 +122,21 @@ def split_message(fb: FeedbackItem) -> tuple[str, str]:
 
 
 def _evidence(ev: Mapping[str, Any]) -> str:
+    """The measurement behind an item, value and threshold first; lists are counted, not dumped."""
     unit = ev.get("unit")
+    keys = [k for k in ("value", "threshold") if k in ev] + [k for k in ev if k not in ("value", "threshold", "unit")]
     out = []
-    for k, v in ev.items():
-        if k == "unit" or v is None:
+    for k in keys:
+        v = ev[k]
+        if v is None or isinstance(v, Mapping):
+            continue
+        name = k.replace("_", " ")
+        if isinstance(v, (list, tuple)):
+            out.append(f"{len(v)} {name}")
             continue
         if isinstance(v, float):
             v = f"{v:g}"
-        out.append(f"{k.replace('_', ' ')} {v}{' ' + unit if unit and k in ('value', 'threshold') else ''}")
+        out.append(f"{name} {v}{' ' + unit if unit and k in ('value', 'threshold') else ''}")
     return "; ".join(out)
 
 
@@ -202,7 +210,7 @@ section h2{margin-top:14px}
 
 def report_css(scope: str = ".tc-report") -> str:
     """The HTML report's stylesheet with every rule scoped under ``scope`` (plus a few app-only rules)."""
-    css = H._CSS.split("@media print", 1)[0] + _EXTRA_CSS
+    css = H._CSS.split("@media print", 1)[0] + CONTENT_CSS.split("@media print", 1)[0] + _EXTRA_CSS
     out = []
     for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
         parts = []

@@ -1,0 +1,186 @@
+"""Speaker separation on mono calls: accuracy and what it adds to the analysis time.
+
+1. Diarization error rate (``pyannote.metrics``, no collar and a 0.25 s
+   collar, overlap scored) on ``../shared/data/conversation/pyannote_sample.wav``
+   against its ``.rttm``, split into missed speech, false alarm and speaker
+   confusion; the same on ``samples/two_voice_mono.flac`` against its
+   manifest turns (whose turns include the short pauses inside them, so
+   missed speech there is partly the reference's). Target: DER <= 20%.
+2. Overlap found: how much of the reference's overlapping speech lies in the
+   stretches marked as overlap, and how much of what was marked is overlap.
+3. Speaker-attributed word accuracy of the whole analysis: each transcribed
+   word's speaker against the reference utterance (``.stm``) or manifest
+   turn it falls in, under the best mapping of speaker names.
+4. Speed: the whole analysis of each mono call with and without
+   diarization (medians of ``--runs`` runs after a warm-up); target: it adds
+   at most 25%.
+
+    .venv/bin/python benchmarks/bench_diarize.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tonecoach.analyzer import Analyzer  # noqa: E402
+from tonecoach.audio import load  # noqa: E402
+from tonecoach.diarize import DiarizationOptions, Diarizer  # noqa: E402
+
+SHARED = Path(os.environ.get("TONECOACH_SHARED_DATA") or ROOT.parent / "shared" / "data")
+EVAL_WAV = SHARED / "conversation" / "pyannote_sample.wav"
+SAMPLE = ROOT / "samples" / "two_voice_mono.flac"
+
+warnings.filterwarnings("ignore", message=".*'uem' was approximated.*")
+
+
+def reference_rttm(path: Path) -> list[tuple[float, float, str]]:
+    out = []
+    for line in path.read_text().splitlines():
+        f = line.split()
+        if f and f[0] == "SPEAKER":
+            out.append((float(f[3]), float(f[3]) + float(f[4]), f[7]))
+    return out
+
+
+def reference_stm(path: Path) -> list[tuple[float, float, str]]:
+    return [(float(f[3]), float(f[4]), f[2]) for f in (line.split(maxsplit=5) for line in path.read_text().splitlines())
+            if len(f) >= 5 and not f[0].startswith(";;")]
+
+
+def reference_manifest(name: str) -> list[tuple[float, float, str]]:
+    m = json.loads((ROOT / "samples" / "manifest.json").read_text())
+    e = next(f for f in m["files"] if f["file"] == name)
+    return [(t["start"], t["end"], t["speaker"]) for t in e["turns"]]
+
+
+def annotation(spans):
+    from pyannote.core import Annotation, Segment
+
+    ann = Annotation()
+    for i, (a, b, s) in enumerate(spans):
+        ann[Segment(a, b), f"t{i}"] = s
+    return ann
+
+
+def hypothesis_spans(d) -> list[tuple[float, float, str]]:
+    spans = [(t.start_s, t.end_s, t.speaker) for t in d.turns]
+    spans += [(o.start_s, o.end_s, s) for o in d.overlaps for s in o.speakers]
+    return spans
+
+
+def der(ref, hyp, collar: float) -> dict[str, float]:
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    c = DiarizationErrorRate(collar=collar)(annotation(ref), annotation(hyp), detailed=True)
+    total = c["total"]
+    return {"der": c["diarization error rate"], "miss": c["missed detection"] / total,
+            "false_alarm": c["false alarm"] / total, "confusion": c["confusion"] / total, "speech_s": total}
+
+
+def overlap_found(ref, d) -> tuple[float, float, float]:
+    """(reference overlap s, share of it marked, share of the marked that is reference overlap)."""
+    from pyannote.core import Annotation, Segment, Timeline
+
+    cover = Annotation()
+    for i, (a, b, s) in enumerate(ref):
+        cover[Segment(a, b), i] = s
+    ref_ov = cover.get_overlap()  # where two or more reference tracks are active
+    marked = Timeline([Segment(o.start_s, o.end_s) for o in d.overlaps]).support()
+    inter = sum(s.duration for s in ref_ov.crop(marked, mode="intersection")) if len(marked) and len(ref_ov) else 0.0
+    ref_s = ref_ov.duration()
+    marked_s = marked.duration()
+    return ref_s, (inter / ref_s if ref_s else float("nan")), (inter / marked_s if marked_s else float("nan"))
+
+
+def word_accuracy(report, ref) -> tuple[float, int]:
+    pairs = []
+    for s in report.segments:
+        for w in s.words:
+            mid = (w.start_s + w.end_s) / 2
+            owners = {spk for a, b, spk in ref if a <= mid <= b}
+            if len(owners) == 1:
+                pairs.append((s.speaker, owners.pop()))
+    hyp_ids = sorted({h for h, _ in pairs})
+    ref_ids = sorted({t for _, t in pairs})
+    best = 0
+    for perm in itertools.permutations(ref_ids, min(len(ref_ids), len(hyp_ids))):
+        mapping = dict(zip(hyp_ids, perm))
+        best = max(best, sum(1 for h, t in pairs if mapping.get(h) == t))
+    return (best / len(pairs) if pairs else float("nan")), len(pairs)
+
+
+def timing(path: Path, runs: int, with_d: Analyzer, without_d: Analyzer) -> None:
+    duration = load(str(path)).duration_s
+    with_d.analyze(str(path))  # warm-up: models, caches, JIT
+    without_d.analyze(str(path))
+    on, off, dia = [], [], []
+    for _ in range(runs):
+        r = with_d.analyze(str(path))
+        on.append(r.timings_s["total"])
+        dia.append(r.timings_s.get("diarize", 0.0))
+        off.append(without_d.analyze(str(path)).timings_s["total"])
+    m_on, m_off, m_d = statistics.median(on), statistics.median(off), statistics.median(dia)
+    print(f"  {path.name} ({duration:.0f} s): analysis {m_off:.2f} s without diarization, {m_on:.2f} s with "
+          f"(+{(m_on - m_off) / m_off:.0%}); the diarize stage itself {m_d:.2f} s = {m_d / m_off:.0%} of the analysis "
+          f"(target <= 25%)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}; {DiarizationOptions()}")
+    diarizer = Diarizer()
+    cases = [(SAMPLE, reference_manifest(SAMPLE.name), None)]
+    if EVAL_WAV.is_file():
+        cases.insert(0, (EVAL_WAV, reference_rttm(EVAL_WAV.with_suffix(".rttm")), reference_stm(EVAL_WAV.with_suffix(".stm"))))
+    else:
+        print(f"({EVAL_WAV} absent: the evaluation call is skipped)")
+
+    print("\n1-2. diarization error rate (pyannote.metrics), overlap")
+    for path, ref, _ in cases:
+        d = diarizer.diarize(load(str(path)).mono)
+        hyp = hypothesis_spans(d)
+        for collar in (0.0, 0.25):
+            r = der(ref, hyp, collar)
+            print(f"  {path.name:<22} collar {collar:.2f}: DER {r['der']:.1%} = miss {r['miss']:.1%} + false alarm "
+                  f"{r['false_alarm']:.1%} + confusion {r['confusion']:.1%}  ({r['speech_s']:.1f} s of reference speech, "
+                  f"{d.n_speakers} speakers found)")
+        ref_s, recall, precision = overlap_found(ref, d)
+        print(f"  {path.name:<22} overlap: {ref_s:.2f} s in the reference, {recall:.0%} of it marked; "
+              f"{precision:.0%} of the {sum(o.duration_s for o in d.overlaps):.2f} s marked is overlap")
+
+    print("\n3. speaker-attributed word accuracy (whole analysis)")
+    analyzer = Analyzer()
+    for path, ref, stm in cases:
+        r = analyzer.analyze(str(path))
+        acc, n = word_accuracy(r, stm or ref)
+        print(f"  {path.name:<22} {acc:.1%} of {n} words")
+
+    print(f"\n4. speed, medians of {args.runs} runs (indicative: timings on a shared machine are noisy)")
+    without = Analyzer(replace(analyzer.options, diarization=DiarizationOptions(enabled=False)), transcriber=analyzer.transcriber)
+    with tempfile.TemporaryDirectory() as tmp:
+        import soundfile as sf
+
+        # the stereo sample mixed to one channel: a 65 s two-party mono call
+        mixed = Path(tmp) / "stereo_call_mixed_to_mono.wav"
+        sf.write(str(mixed), load(str(ROOT / "samples" / "stereo_call_8k.wav")).mono, 16000)
+        for path in [p for p, _, _ in cases] + [mixed]:
+            timing(path, args.runs, analyzer, without)
+
+
+if __name__ == "__main__":
+    main()

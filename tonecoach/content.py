@@ -1,0 +1,183 @@
+"""The content side of a call: what the agent said, scored from the rubric, with its evidence.
+
+Pure functions over the per-turn wording (:mod:`tonecoach.wording.call`) and
+the rubric's ``[content.*]`` and ``[overall]`` tables:
+
+* :func:`content_values` -> the metric values and their evidence;
+* :func:`score_content` -> 0-100 with one :class:`MetricScore` per metric;
+* :func:`customer_sentiment` -> the customer's warmth at the start and the end;
+* :func:`rewording_feedback` -> a timestamped item with a suggested rewording
+  for every hurting phrase of the agent;
+* :func:`overall_score` -> tone and content combined with the rubric's weights.
+
+Tone-versus-content mismatches and the summary live in :mod:`tonecoach.balance`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+from .report import FeedbackItem, MetricScore
+from .scoring import Rubric, metric_points
+from .wording.call import TurnWording
+
+__all__ = ["content_values", "score_content", "customer_sentiment", "rewording_feedback", "overall_score", "mmss"]
+
+
+def mmss(t: float) -> str:
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def _rules(rubric: Rubric) -> Mapping[str, Any]:
+    return rubric.data.get("content", {}).get("rules", {})
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Metric values of the agent's wording over the call, and what each was measured over."""
+    r = _rules(rubric)
+    agent = [t for t in turns if t.role == "agent"]
+    customer = [t for t in turns if t.role == "customer"]
+    words = sum(t.n_words for t in agent)
+    cats = lambda ts, names: [m for t in ts for m in t.markers if m.category in set(names)]  # noqa: E731
+    vals: dict[str, float | None] = {}
+    ev: dict[str, str] = {}
+    scored = [t for t in agent if t.politeness is not None]
+    w = [max(1, t.n_words) for t in scored]
+    if scored:
+        vals["politeness"] = 100 * sum(t.politeness * k for t, k in zip(scored, w)) / sum(w)  # type: ignore[operator]
+        vals["warmth"] = 100 * sum(t.warmth * k for t, k in zip(scored, w)) / sum(w)  # type: ignore[operator]
+        via = sum(1 for t in scored if t.via_translation)
+        how = f"{len(scored)} agent turn(s), weighted by words" + (f"; {via} scored on the English translation" if via else "")
+        ev["politeness"] = ev["warmth"] = how
+    min_words = int(r.get("min_agent_words", 30))
+    if words >= min_words:
+        for key, names, label in (("blunt_per_100_words", r.get("blunt_categories", ()), "blunt"),
+                                  ("negative_per_100_words", r.get("negative_categories", ()), "negative"),
+                                  ("fillers_per_100_words", r.get("filler_categories", ()), "filler")):
+            found = cats(agent, names)
+            vals[key] = 100.0 * len(found) / words
+            shown = ", ".join(f'"{m.text}"' for m in found[:4]) + (" ..." if len(found) > 4 else "")
+            ev[key] = f"{len(found)} {label} phrase(s) in {words} agent words" + (f": {shown}" if found else "")
+        own = cats(agent, ["ownership"])
+        vals["ownership_count"] = float(len(own))
+        ev["ownership_count"] = (", ".join(f'"{m.text}" at {mmss(m.start_s or 0)}' for m in own[:3])
+                                 if own else "no phrase taking ownership of the next step")
+    # empathy when the customer is upset: an empathy marker in an agent turn after the first complaint
+    complaints = [(t, m) for t in customer for m in t.markers if m.category in set(r.get("complaint_categories", ("complaint",)))]
+    if complaints:
+        first_t, first_m = complaints[0]
+        later = [(t, m) for t in agent if t.start_s >= first_t.start_s
+                 for m in t.markers if m.category in set(r.get("empathy_categories", ("empathy",)))]
+        vals["empathy_when_upset"] = 100.0 if later else 0.0
+        ev["empathy_when_upset"] = (f'customer upset at {mmss(first_t.start_s)} ("{first_m.text}"); '
+                                    + (f'agent: "{later[0][1].text}" at {mmss(later[0][0].start_s)}' if later
+                                       else "no empathy statement from the agent after it"))
+    if agent:
+        first = agent[0].start_s
+        opening = [t for t in agent if t.start_s - first <= float(r.get("opening_s", 30.0))][:2]
+        g = [m for t in opening for m in t.markers if m.category == "greeting"]
+        vals["greeting"] = 100.0 if g else 0.0
+        ev["greeting"] = f'"{g[0].text}" at {mmss(g[0].start_s or opening[0].start_s)}' if g else "no greeting in the agent's opening turn(s)"
+        last = agent[-1].end_s
+        closing = [t for t in agent if last - t.start_s <= float(r.get("closing_s", 45.0))][-2:]
+        if len(agent) >= 2 or len(turns) > len(agent):
+            c = [m for t in closing for m in t.markers if m.category == "closing"]
+            vals["closing"] = 100.0 if c else 0.0
+            ev["closing"] = f'"{c[-1].text}" at {mmss(c[-1].start_s or closing[-1].start_s)}' if c else "no closing phrase in the agent's last turn(s)"
+    return vals, ev
+
+
+def score_content(values: Mapping[str, float | None], rubric: Rubric, *, evidence: Mapping[str, str] | None = None
+                  ) -> tuple[float | None, list[MetricScore]]:
+    """The content score (weighted mean of the metrics that apply) and one :class:`MetricScore` per metric."""
+    evidence = evidence or {}
+    out: list[MetricScore] = []
+    num = den = 0.0
+    for name, m in rubric.data.get("content", {}).get("metrics", {}).items():
+        v = values.get(m["field"])
+        v = None if v is None or not math.isfinite(float(v)) else float(v)
+        pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
+        w = float(m["weight"])
+        lo, hi = float(m["low"]), float(m["high"])
+        target = f">= {lo:g}" if hi >= 1000 else f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+        target += f" {m['unit']}"
+        val = "not applicable to this call" if v is None else f"{v:.1f} {m['unit']}"
+        ev = f"{val} against a target of {target}" + (f"; {evidence[m['field']]}" if evidence.get(m["field"]) else "")
+        out.append(MetricScore(name=name, label=m["label"], value=None if v is None else round(v, 2), unit=m["unit"],
+                               target_low=float(m["low"]), target_high=float(m["high"]),
+                               score=None if pts is None else round(pts, 1), weight=w, source=m["source"], evidence=ev))
+        if pts is not None and w > 0:
+            num += w * pts
+            den += w
+    return (round(num / den, 1) if den > 0 else None), out
+
+
+def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric) -> dict[str, Any] | None:
+    """The customer's warmth (0-1) over their first and last turns, and whether the agent turned it around."""
+    c = rubric.data.get("content", {}).get("customer", {})
+    n = int(c.get("turns_each_end", 2))
+    cust = [t for t in turns if t.role == "customer" and t.n_words > 0]
+    if len(cust) < 2:
+        return None
+    k = min(n, len(cust) // 2)
+    start, end = cust[:k], cust[-k:]
+    comp = lambda ts: sum(1 for t in ts for m in t.markers if m.category == "complaint")  # noqa: E731
+    sv = _mean([t.warmth for t in start if t.warmth is not None])
+    ev_ = _mean([t.warmth for t in end if t.warmth is not None])
+    out: dict[str, Any] = {
+        "method": "warmth head on the customer's words" if sv is not None and ev_ is not None else "complaint markers",
+        "start": None if sv is None else round(sv, 3), "end": None if ev_ is None else round(ev_, 3),
+        "start_window_s": [round(float(start[0].start_s), 2), round(float(start[-1].end_s), 2)],
+        "end_window_s": [round(float(end[0].start_s), 2), round(float(end[-1].end_s), 2)],
+        "complaints_start": comp(start), "complaints_end": comp(end),
+    }
+    if sv is not None and ev_ is not None:
+        d = ev_ - sv
+        out["change"] = round(d, 3)
+    else:
+        d = 0.15 * (comp(start) - comp(end))  # fewer complaint phrases at the end reads as improvement
+    thr = float(c.get("unchanged_below", 0.1))
+    out["trend"] = "improved" if d >= thr else "worsened" if d <= -thr else "unchanged"
+    return out
+
+
+def rewording_feedback(turns: Sequence[TurnWording], rubric: Rubric) -> list[FeedbackItem]:
+    """One timestamped item per hurting phrase of the agent, with the phrasebook's rewording."""
+    r = _rules(rubric)
+    major, info = set(r.get("major_categories", ())), set(r.get("info_categories", ()))
+    items = []
+    for t in turns:
+        if t.role != "agent":
+            continue
+        for m in t.markers:
+            if m.effect != "hurts":
+                continue
+            st = m.start_s if m.start_s is not None else t.start_s
+            en = m.end_s if m.end_s is not None else t.end_s
+            sev = "major" if m.category in major else "info" if m.category in info else "minor"
+            msg = f'At {mmss(st)} you said "{m.text}" ({m.label.lower()}).'
+            if m.suggestion_why:
+                msg += f" {m.suggestion_why}"
+            items.append(FeedbackItem(
+                start_s=round(st, 2), end_s=round(en, 2), category=f"wording_{m.category}", severity=sev, message=msg,
+                evidence={"value": m.text, "phrase": m.text, "marker": m.category, "pattern": m.pattern, "segment": t.segment,
+                          "words": [m.token_start, m.token_end]},
+                speaker=t.speaker, suggestion=m.suggestion,
+            ))
+    return items
+
+
+def overall_score(tone: float | None, content: float | None, rubric: Rubric) -> dict[str, Any]:
+    """Tone and content combined with the rubric's ``[overall]`` weights (one side alone when the other is missing)."""
+    o = rubric.data.get("overall", {})
+    wt, wc = float(o.get("tone_weight", 0.6)), float(o.get("content_weight", 0.4))
+    parts = [(s, w) for s, w in ((tone, wt), (content, wc)) if s is not None and w > 0]
+    score = round(sum(s * w for s, w in parts) / sum(w for _, w in parts), 1) if parts else None
+    note = ("tone and content" if len(parts) == 2 else "tone only" if tone is not None and content is None
+            else "content only" if content is not None and tone is None else "nothing measured")
+    return {"score": score, "tone_weight": wt, "content_weight": wc, "combined": note, "source": o.get("source", "")}

@@ -1,0 +1,565 @@
+"""Conversation metrics team leads ask for, and which speaker is the agent.
+
+Over a call's turns (one speaker each, from stereo channels or from
+:mod:`tonecoach.diarize` on mono audio) :func:`analyze_conversation`
+measures the agent's share of talk time, the longest agent monologue, agent
+interruptions (starting while the customer is mid-sentence; backchannels
+such as "mhm" do not count), overtalk, response latency after the customer
+stops, dead air, holds (music or long silence) and the agent's questions.
+Each rubric threshold it passes (``[conversation.*]`` in the rubric, with
+the published source of each figure) becomes a timestamped
+:class:`~tonecoach.report.FeedbackItem` whose evidence holds the value, the
+threshold and the source.
+
+:func:`decide_agent` says which speaker is the agent, from greeting and
+company phrases, who opens the call and who asks questions, or from the
+user's ``--agent-speaker``.
+
+Everything here is a pure function; audio enters only as an array, to tell
+music on hold from silence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .report import AgentDecision, FeedbackItem, Segment
+from .speakers import choose_agent
+
+__all__ = [
+    "Conversation",
+    "Hold",
+    "analyze_conversation",
+    "is_backchannel",
+    "speech_overlaps",
+    "find_holds",
+    "decide_agent",
+    "merge_feedback",
+]
+
+_DATA = Path(__file__).resolve().parent / "data"
+_SENTENCE_END = re.compile(r"[.?!。？！]['\"]?$")
+
+
+# -- rubric ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> Mapping[str, Any]:
+    with open(_DATA / "rubric.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def _rule(rubric: Mapping[str, Any] | None, table: str, key: str) -> float:
+    """A ``[conversation.<table>]`` value; the bundled rubric's when a custom rubric lacks it."""
+    for data in (rubric or {}, _bundled()):
+        v = data.get("conversation", {}).get(table, {}).get(key)
+        if v is not None:
+            return float(v)
+    raise KeyError(f"conversation.{table}.{key}")
+
+
+def _source(rubric: Mapping[str, Any] | None, table: str) -> str | None:
+    for data in (rubric or {}, _bundled()):
+        s = data.get("conversation", {}).get(table, {}).get("source")
+        if s:
+            return str(s)
+    return None
+
+
+def _dead_air_over(rubric: Mapping[str, Any] | None) -> float:
+    """Dead air threshold: the tone rubric's ``[feedback.dead_air]``, shared with tone feedback."""
+    for data in (rubric or {}, _bundled()):
+        v = data.get("feedback", {}).get("dead_air", {}).get("seconds_over")
+        if v is not None:
+            return float(v)
+    return 5.0
+
+
+# -- backchannels ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _backchannels(language: str) -> frozenset[str]:
+    with open(_DATA / "backchannels.toml", "rb") as fh:
+        data = tomllib.load(fh)["backchannels"]
+    return frozenset(_norm(p) for p in data.get(language, ()))
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text.lower()).replace("-", " ")
+    return " ".join(re.sub(r"[^\w\s']", " ", text).split())
+
+
+def is_backchannel(text: str, *, language: str | None = "en", max_words: int = 3) -> bool:
+    """True when ``text`` is only backchannel words ("mhm", "yeah, okay"), at most ``max_words`` of them.
+
+    The phrase lists per language are in ``tonecoach/data/backchannels.toml``;
+    English ones are always accepted too (calls mix them in).
+    """
+    words = _norm(text).split()
+    if not words or len(words) > max_words:
+        return False
+    known = _backchannels(language or "en") | _backchannels("en")
+    i = 0
+    while i < len(words):  # cover the words with phrases of up to three words
+        for n in (3, 2, 1):
+            if " ".join(words[i: i + n]) in known:
+                i += n
+                break
+        else:
+            return False
+    return True
+
+
+# -- time spans --------------------------------------------------------------------------
+
+
+def _merge(spans: Sequence[tuple[float, float]], gap_s: float = 0.0) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + gap_s:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _intersect(x: Sequence[tuple[float, float]], y: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    out, i, j = [], 0, 0
+    while i < len(x) and j < len(y):
+        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if b > a:
+            out.append((a, b))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _covered(a: float, b: float, spans: Sequence[tuple[float, float]], share: float = 0.5) -> bool:
+    """Do ``spans`` cover at least ``share`` of ``[a, b]``?"""
+    return b > a and sum(max(0.0, min(b, y) - max(a, x)) for x, y in spans) >= share * (b - a)
+
+
+def speech_overlaps(segments: Sequence[Segment], *, bridge_s: float = 0.25) -> list[tuple[float, float, tuple[str, str]]]:
+    """Stretches where two speakers' words overlap in time: ``[(start_s, end_s, (a, b)), ...]``.
+
+    Each speaker's words are merged into talk spans (pauses under ``bridge_s``
+    bridged) and the spans of every pair intersected. On a stereo call this
+    is overtalk; on one channel the transcript holds one stream of words, so
+    overlaps there come from :mod:`tonecoach.diarize` instead.
+    """
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for s in segments:
+        spans.setdefault(s.speaker, []).extend((w.start_s, w.end_s) for w in s.words)
+    act = {k: _merge(v, bridge_s) for k, v in spans.items()}
+    ids = sorted(act)
+    out = [(x, y, (a, b)) for i, a in enumerate(ids) for b in ids[i + 1:] for x, y in _intersect(act[a], act[b])]
+    return sorted(out)
+
+
+# -- holds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A stretch without speech long enough to be a hold; ``kind`` is ``"music"`` or ``"silence"``."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    level_dbfs: float | None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def _gap_kind(y: np.ndarray, sr: int, *, floor_dbfs: float = -50.0) -> tuple[str, float | None]:
+    """``"music"`` when a stretch carries steady sound (music, tones) most of the time, else ``"silence"``."""
+    hop = int(0.05 * sr)
+    n = len(y) // hop
+    if n < 4:
+        return "silence", None
+    db = 10 * np.log10(np.mean(y[: n * hop].reshape(n, hop).astype(np.float64) ** 2, axis=1) + 1e-12)
+    med = float(np.median(db))
+    sounding = float(np.mean(db > floor_dbfs))
+    steady = float(np.mean(np.abs(db - med) < 10.0))
+    return ("music" if sounding >= 0.7 and steady >= 0.7 else "silence"), round(med, 1)
+
+
+def find_holds(gaps: Sequence[tuple[float, float]], samples: np.ndarray | None, *, sr: int = 16000,
+               music_min_s: float = 10.0, silence_min_s: float = 30.0) -> list[Hold]:
+    """Which gaps without words are holds: music or steady tones for ``music_min_s``, or silence for ``silence_min_s``.
+
+    Parameters
+    ----------
+    gaps : sequence of (start_s, end_s)
+        Stretches in which nobody says a word.
+    samples : np.ndarray, shape (n,), or None
+        The call's mono mix at ``sr``, to tell music from silence (None: every gap is silence).
+    """
+    out = []
+    for a, b in gaps:
+        if b - a < min(music_min_s, silence_min_s):
+            continue
+        kind, level = ("silence", None) if samples is None else _gap_kind(samples[int(a * sr): int(b * sr)], sr)
+        if b - a >= (music_min_s if kind == "music" else silence_min_s):
+            out.append(Hold(round(a, 2), round(b, 2), kind, level))
+    return out
+
+
+def _word_gaps(segments: Sequence[Segment], duration_s: float, min_s: float) -> list[tuple[float, float]]:
+    """Gaps of at least ``min_s`` with nobody's words, the stretches before the first and after the last word included."""
+    spans = _merge([(w.start_s, w.end_s) for s in segments for w in s.words])
+    edges = [0.0] + [x for sp in spans for x in sp] + [duration_s]
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2) if edges[i + 1] - edges[i] >= min_s]
+
+
+# -- turn-taking -------------------------------------------------------------------------
+
+
+def _monologues(segs: Sequence[Segment], bc: Sequence[bool], agent: str, max_pause_s: float) -> list[tuple[float, float]]:
+    """Stretches of agent turns with no customer turn between them (backchannels aside) and no pause over ``max_pause_s``."""
+    out: list[list[float]] = []
+    other_since = False
+    for s, b in zip(segs, bc):
+        if s.speaker != agent:
+            other_since = other_since or not b
+            continue
+        if out and not other_since and s.start_s - out[-1][1] <= max_pause_s:
+            out[-1][1] = max(out[-1][1], s.end_s)
+        else:
+            out.append([s.start_s, s.end_s])
+        other_since = False
+    return [(a, b) for a, b in out]
+
+
+def _turn_at(segs: Sequence[Segment], speaker: str, a: float, b: float, tol: float = 0.3) -> Segment | None:
+    """``speaker``'s earliest turn touching ``[a - tol, b + tol]``."""
+    near = [s for s in segs if s.speaker == speaker and s.start_s <= b + tol and s.end_s >= a - tol]
+    return min(near, key=lambda s: s.start_s) if near else None
+
+
+def _started_by(segs: Sequence[Segment], a: float, b: float, pair: Sequence[str]) -> str | None:
+    """Who came in on an overlap ``[a, b]``: of the two, the one whose turn began later.
+
+    On one channel, where only one of them has transcribed words there, the
+    one holding the floor is the other's listener: the speaker without a turn
+    there came in.
+    """
+    turns = {p: _turn_at(segs, p, a, b) for p in pair}
+    known = {p: t.start_s for p, t in turns.items() if t is not None}
+    if len(known) == 2:
+        return max(known, key=lambda p: (known[p], p))
+    if len(known) == 1:
+        return next(p for p in pair if p not in known)
+    return None
+
+
+def _mid_sentence(segs: Sequence[Segment], speaker: str, t: float) -> bool:
+    """Was ``speaker`` mid-sentence at ``t``: their last word started before ``t`` does not end a sentence."""
+    before = [w for s in segs if s.speaker == speaker for w in s.words if w.start_s < t]
+    if not before:
+        return False
+    return not _SENTENCE_END.search(max(before, key=lambda w: w.start_s).text.strip())
+
+
+def _latencies(segs: Sequence[Segment], bc: Sequence[bool], agent: str,
+               holds: Sequence[tuple[float, float]]) -> list[tuple[float, float, float]]:
+    """``(latency_s, customer_end_s, agent_start_s)`` for each customer turn the agent answers next.
+
+    Customer backchannels are skipped; a gap that is mostly a hold is not a latency.
+    """
+    out = []
+    for i, (s, b) in enumerate(zip(segs, bc)):
+        if s.speaker == agent or b:
+            continue
+        nxt = next((t for t, tb in zip(segs[i + 1:], bc[i + 1:]) if t.speaker == agent or not tb), None)
+        if nxt is None or nxt.speaker != agent or (holds and _covered(s.end_s, nxt.start_s, holds)):
+            continue
+        out.append((max(0.0, nxt.start_s - s.end_s), s.end_s, nxt.start_s))
+    return out
+
+
+def _questions(text: str) -> int:
+    return len(re.findall(r"[?？¿]", text))
+
+
+# -- the metrics -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Conversation metrics (``metrics``, JSON-ready), the feedback they give and the holds found."""
+
+    metrics: Mapping[str, Any]
+    feedback: tuple[FeedbackItem, ...] = ()
+    holds: tuple[Hold, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.metrics)
+
+
+def _mmss(t: float) -> str:
+    return f"{int(t // 60)}:{int(t % 60):02d}"
+
+
+def _item(a: float, b: float, cat: str, sev: str, msg: str, ev: dict, spk: str | None) -> FeedbackItem:
+    return FeedbackItem(start_s=round(a, 2), end_s=round(b, 2), category=cat, severity=sev, message=msg, evidence=ev, speaker=spk)
+
+
+def analyze_conversation(
+    segments: Sequence[Segment],
+    agent: str | None,
+    *,
+    duration_s: float,
+    samples: np.ndarray | None = None,
+    sr: int = 16000,
+    overlaps: Sequence[tuple[float, float, tuple[str, str]]] = (),
+    language: str | None = None,
+    rubric: Mapping[str, Any] | None = None,
+) -> Conversation:
+    """Measure the conversation and turn each rubric threshold it passes into feedback.
+
+    Parameters
+    ----------
+    segments : sequence of Segment
+        Turns, one speaker each, with their words.
+    agent : str or None
+        The agent's speaker id (None: only call-wide metrics).
+    duration_s : float
+        The call's length.
+    samples : np.ndarray, shape (n,), optional
+        The call's mono mix at ``sr``, to tell music holds from silence.
+    overlaps : sequence of (start_s, end_s, (speaker, speaker))
+        Overtalk found in the audio (:mod:`tonecoach.diarize` on mono calls);
+        overlaps of the words themselves are added here.
+    language : str, optional
+        ISO 639-1 code, for the backchannel list.
+    rubric : mapping, optional
+        The rubric's TOML as a dict; missing ``[conversation.*]`` values come from the bundled rubric.
+
+    Returns
+    -------
+    Conversation
+        ``metrics`` keys: ``n_speakers``, ``agent``, ``talk_time_s``,
+        ``agent_talk_ratio``, ``longest_agent_monologue_s`` (and ``_at_s``),
+        ``overlaps``, ``overtalk_s``, ``agent_overtalk_s``, ``interruptions``,
+        ``agent_interruptions``, ``customer_interruptions``,
+        ``response_latency_s`` (``count``, ``median``, ``worst``,
+        ``worst_at_s``), ``dead_air``, ``dead_air_s``, ``dead_air_share``,
+        ``holds``, ``hold_s``, ``agent_questions``,
+        ``agent_questions_per_min``, ``thresholds``.
+    """
+    R = rubric
+    segs = sorted(segments, key=lambda s: (s.start_s, s.speaker))
+    ids = sorted({s.speaker for s in segs})
+    two_sided = agent in ids and len(ids) > 1
+    bc = [is_backchannel(s.text, language=language, max_words=int(_rule(R, "interruption", "backchannel_max_words"))) for s in segs]
+    fb: list[FeedbackItem] = []
+    m: dict[str, Any] = {"n_speakers": len(ids), "agent": agent}
+
+    # talk time: each speaker's turns merged, so overlapping turns count once
+    talk = {i: sum(b - a for a, b in _merge([(s.start_s, s.end_s) for s in segs if s.speaker == i])) for i in ids}
+    total = sum(talk.values())
+    ratio = talk[agent] / total if two_sided and total > 0 else None
+    m["talk_time_s"] = {i: round(v, 2) for i, v in talk.items()}
+    m["agent_talk_ratio"] = None if ratio is None else round(ratio, 3)
+    over, major, target = (_rule(R, "talk_ratio", k) for k in ("share_above", "major_above", "target"))
+    if ratio is not None and ratio > over:
+        fb.append(_item(0.0, duration_s, "talk_ratio_high", "major" if ratio > major else "minor",
+                        f"The agent talked {ratio:.0%} of the time. Ask and listen more: the best calls are nearer "
+                        f"{target:.0%} agent talk.",
+                        {"value": round(100 * ratio, 1), "threshold": round(100 * over, 1), "unit": "%",
+                         "target": round(100 * target, 1), "source": _source(R, "talk_ratio")}, agent))
+
+    # monologues
+    mono = _monologues(segs, bc, agent, _rule(R, "monologue", "max_pause_s")) if two_sided else []
+    longest = max(mono, key=lambda x: x[1] - x[0], default=None)
+    m["longest_agent_monologue_s"] = round(longest[1] - longest[0], 2) if longest else None
+    m["longest_agent_monologue_at_s"] = round(longest[0], 2) if longest else None
+    mono_over = _rule(R, "monologue", "seconds_over")
+    for a, b in mono:
+        if b - a > mono_over:
+            fb.append(_item(a, b, "long_monologue", "minor",
+                            f"Monologue at {_mmss(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
+                            {"value": round(b - a, 1), "threshold": mono_over, "unit": "s", "source": _source(R, "monologue")}, agent))
+
+    # overtalk: overlaps in the audio (mono) and of the words (stereo), and who came in
+    raw = list(overlaps) + speech_overlaps(segs)
+    ovl = []
+    for a, b, pair in sorted(raw):
+        who = _started_by(segs, a, b, pair)
+        ovl.append({"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2), "speakers": list(pair),
+                    "started_by": who})
+    m["overlaps"] = ovl
+    m["overtalk_s"] = round(sum(b - a for a, b in _merge([(o["start_s"], o["end_s"]) for o in ovl])), 2)
+    m["agent_overtalk_s"] = round(sum(o["duration_s"] for o in ovl if agent is not None and o["started_by"] == agent), 2)
+
+    # interruptions: coming in on the other's speech (overlap >= min_overlap_s) while they are
+    # mid-sentence, with more than a backchannel
+    min_ov, ot_min = _rule(R, "interruption", "min_overlap_s"), _rule(R, "overtalk", "seconds_at_least")
+    events = []
+    for o in ovl:
+        who = o["started_by"]
+        whom = next((p for p in o["speakers"] if p != who), None)
+        if who is None or o["duration_s"] < min_ov:
+            continue
+        turn = _turn_at(segs, who, o["start_s"], o["end_s"])
+        if turn is not None and bc[segs.index(turn)]:
+            continue  # "mhm" over the other's speech is listening, not interrupting
+        if _mid_sentence(segs, whom, o["start_s"]):
+            events.append({"at_s": o["start_s"], "speaker": who, "interrupted": whom, "overlap_s": o["duration_s"]})
+    m["interruptions"] = events
+    m["agent_interruptions"] = sum(1 for e in events if agent is not None and e["speaker"] == agent) if agent else None
+    m["customer_interruptions"] = sum(1 for e in events if e["interrupted"] == agent) if agent else None
+    flagged = set()
+    for e in events:
+        if e["speaker"] == agent:
+            flagged.add(e["at_s"])
+            fb.append(_item(e["at_s"], e["at_s"] + e["overlap_s"], "interruption", "minor",
+                            f"Interruption at {_mmss(e['at_s'])}: the agent started while the customer was mid-sentence. "
+                            "Let them finish.",
+                            {"value": e["overlap_s"], "threshold": min_ov, "unit": "s", "interrupted": e["interrupted"],
+                             "source": _source(R, "interruption")}, agent))
+    for o in ovl:
+        if agent is not None and o["started_by"] == agent and o["duration_s"] >= ot_min and o["start_s"] not in flagged:
+            fb.append(_item(o["start_s"], o["end_s"], "overtalk", "minor",
+                            f"Overtalk at {_mmss(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
+                            {"value": o["duration_s"], "threshold": ot_min, "unit": "s", "source": _source(R, "overtalk")}, agent))
+
+    # silences: holds (music, or long silence), and dead air (the rest over the threshold)
+    dead_over = _dead_air_over(R)
+    gaps = _word_gaps(segs, duration_s, dead_over)
+    holds = find_holds(gaps, samples, sr=sr, music_min_s=_rule(R, "hold", "music_min_s"), silence_min_s=_rule(R, "hold", "silence_min_s"))
+    hold_spans = [(h.start_s, h.end_s) for h in holds]
+    inner = [(a, b) for a, b in gaps if a > 0 and b < duration_s and not _covered(a, b, hold_spans)] if segs else []
+    m["dead_air"] = [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in inner]
+    m["dead_air_s"] = round(sum(b - a for a, b in inner), 2)
+    m["dead_air_share"] = round(m["dead_air_s"] / duration_s, 4) if duration_s > 0 else None
+    m["holds"] = [{"start_s": h.start_s, "end_s": h.end_s, "duration_s": round(h.duration_s, 2), "kind": h.kind,
+                   "level_dbfs": h.level_dbfs} for h in holds]
+    m["hold_s"] = round(sum(h.duration_s for h in holds), 2)
+    long_hold, max_holds = _rule(R, "hold", "long_over_s"), int(_rule(R, "hold", "count_over"))
+    for h in holds:
+        long = h.duration_s > long_hold
+        fb.append(_item(h.start_s, h.end_s, "long_hold" if long else "hold", "major" if long else "info",
+                        f"Hold at {_mmss(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
+                        + (" Check back with the customer at least every 2 minutes." if long
+                           else " Ask before holding and thank the customer after."),
+                        {"value": round(h.duration_s, 1), "threshold": long_hold, "unit": "s", "kind": h.kind,
+                         "source": _source(R, "hold")}, None))
+    if len(holds) > max_holds:
+        fb.append(_item(holds[0].start_s, holds[-1].end_s, "many_holds", "minor",
+                        f"{len(holds)} holds in one call; more than {max_holds} leaves the customer waiting too often.",
+                        {"value": len(holds), "threshold": max_holds, "unit": "count", "source": _source(R, "hold")}, None))
+
+    # response latency: the customer stops -> the agent starts
+    lat = _latencies(segs, bc, agent, hold_spans) if two_sided else []
+    worst = max(lat, default=None)
+    m["response_latency_s"] = {"count": len(lat),
+                               "median": round(statistics.median(x for x, _, _ in lat), 2) if lat else None,
+                               "worst": round(worst[0], 2) if worst else None,
+                               "worst_at_s": round(worst[1], 2) if worst else None}
+    slow = _rule(R, "response_latency", "seconds_over")
+    for x, a, b in lat:
+        if slow < x <= dead_over:  # longer gaps are dead air, flagged as such
+            fb.append(_item(a, b, "slow_response", "minor",
+                            f"Slow response at {_mmss(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
+                            "even if you need time to look something up.",
+                            {"value": round(x, 1), "threshold": slow, "unit": "s", "source": _source(R, "response_latency")}, agent))
+
+    # questions
+    q = sum(_questions(s.text) for s in segs if s.speaker == agent) if agent in ids else None
+    m["agent_questions"] = q
+    m["agent_questions_per_min"] = round(q / (duration_s / 60.0), 2) if q is not None and duration_s > 0 else None
+    q_min, q_call = _rule(R, "questions", "min_count"), _rule(R, "questions", "min_call_s")
+    if two_sided and duration_s >= q_call and q < q_min:
+        fb.append(_item(0.0, duration_s, "few_questions", "info",
+                        "The agent asked no questions. Ask what the customer needs and check that it is solved.",
+                        {"value": q, "threshold": q_min, "unit": "count", "source": _source(R, "questions")}, agent))
+
+    m["thresholds"] = {"dead_air_over_s": dead_over, "backchannel_max_words": _rule(R, "interruption", "backchannel_max_words"),
+                       **{f"{t}.{k}": _rule(R, t, k) for t, keys in _KEYS.items() for k in keys}}
+    fb.sort(key=lambda f: (f.start_s, f.category))
+    return Conversation(metrics=m, feedback=tuple(fb), holds=tuple(holds))
+
+
+_KEYS = {
+    "talk_ratio": ("target", "share_above", "major_above"),
+    "monologue": ("seconds_over", "max_pause_s"),
+    "interruption": ("min_overlap_s",),
+    "overtalk": ("seconds_at_least",),
+    "response_latency": ("seconds_over",),
+    "hold": ("music_min_s", "silence_min_s", "long_over_s", "count_over"),
+    "questions": ("min_count", "min_call_s"),
+}
+
+
+# -- the agent ---------------------------------------------------------------------------
+
+
+def decide_agent(segments: Sequence[Segment], speaker_ids: Sequence[str], *, forced: str | None = None,
+                 opening_s: float = 45.0) -> AgentDecision:
+    """Which speaker is the agent, with the reason and a confidence.
+
+    1. ``forced`` (``--agent-speaker``), when it names a speaker of the call;
+    2. agent phrases in each speaker's opening (greeting with the company
+       name, "how can I help", a self-introduction:
+       :func:`tonecoach.speakers.choose_agent` and ``data/agent_cues.toml``);
+    3. with no phrases to tell them apart, who opens the call, and who asks
+       clearly more questions (agents ask "how can I help?", "could I take
+       your account number?"); agreement of both raises the confidence.
+    """
+    ids = list(speaker_ids)
+    note = ""
+    if forced:
+        if forced in ids:
+            return AgentDecision(forced, "option", f"--agent-speaker {forced}", 1.0)
+        note = f" (--agent-speaker {forced} names no speaker of this call: {', '.join(ids) or 'none'})"
+    if not ids:
+        return AgentDecision(None, "none", "no speech in the call" + note, 0.0)
+    if len(ids) == 1:
+        return AgentDecision(ids[0], "single-speaker", "one speaker in the recording: taken as the agent (practice call)" + note, 1.0)
+    segs = sorted(segments, key=lambda s: s.start_s)
+    opening = {i: " ".join(s.text for s in segs if s.speaker == i and s.start_s < opening_s)[:600] for i in ids}
+    first = {i: min((s.start_s for s in segs if s.speaker == i), default=math.inf) for i in ids}
+    d = choose_agent(opening, first)
+    if d.method == "greeting":
+        return AgentDecision(d.speaker, d.method, d.reason + note, d.confidence)
+    qs = {i: sum(_questions(s.text) for s in segs if s.speaker == i) for i in ids}
+    opener = min(ids, key=lambda i: first[i])
+    asker = max(ids, key=lambda i: (qs[i], -first[i]))
+    runner_up = max((qs[i] for i in ids if i != asker), default=0)
+    if asker != opener and qs[asker] >= runner_up + 2:
+        return AgentDecision(asker, "questions", f"no greeting phrases told them apart; {asker} asks the most questions "
+                             f"({qs[asker]}), though {opener} speaks first{note}", 0.5)
+    why = f"no greeting phrases told them apart; {opener} opens the call (at {first[opener]:.1f} s)"
+    if asker == opener and qs[opener] > runner_up:
+        return AgentDecision(opener, "first-speaker", why + f" and asks the most questions ({qs[opener]}){note}", 0.65)
+    return AgentDecision(opener, "first-speaker", why + note, 0.55)
+
+
+# -- feedback ----------------------------------------------------------------------------
+
+
+def merge_feedback(tone: Sequence[FeedbackItem], conversation: Conversation | None) -> list[FeedbackItem]:
+    """Tone feedback plus conversation feedback, in time order; dead-air items that are holds are dropped."""
+    if conversation is None:
+        return list(tone)
+    holds = [(h.start_s, h.end_s) for h in conversation.holds]
+    kept = [f for f in tone if not (f.category == "dead_air" and _covered(f.start_s, f.end_s, holds))]
+    return sorted(kept + list(conversation.feedback), key=lambda f: (f.start_s, f.category))

@@ -1,0 +1,28 @@
+"""What the agent said: phrase markers per language, politeness and warmth scores, per-turn wording.
+
+* :func:`find_markers` finds the helping and hurting phrases of an utterance
+  from the per-language lexicons in ``tonecoach/data/lexicons``;
+* :class:`WordingModel` scores politeness and warmth (0-1) with small heads on
+  the bundled all-MiniLM-L6-v2 sentence embeddings;
+* :func:`turn_wording` does both for every turn of a call;
+  :func:`~tonecoach.wording.analysis.analyze_wording` builds the report's
+  ``content`` side from them.
+"""
+
+from .call import TurnWording, WordingOptions, turn_wording
+from .lexicon import available_languages, load_lexicon, load_phrasebook
+from .markers import Marker, find_markers
+from .model import WordingModel, WordingModelOptions
+
+__all__ = [
+    "Marker",
+    "TurnWording",
+    "WordingModel",
+    "WordingModelOptions",
+    "WordingOptions",
+    "available_languages",
+    "find_markers",
+    "load_lexicon",
+    "load_phrasebook",
+    "turn_wording",
+]

@@ -1,0 +1,102 @@
+"""The wording stage of a call, as the Analyzer runs it: translation, per-turn wording, content side.
+
+:func:`translate_turns` asks Whisper for an English translation of each agent
+turn of a non-English call (the ``translate`` task on the turn's audio);
+:func:`analyze_wording` composes the per-turn wording, the content score, the
+customer's sentiment, the rewording feedback, the tone/content mismatches,
+the overall score and the summary into the report's ``content`` mapping.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any, Mapping, Sequence
+
+from ..balance import priorities, summary, tone_content_mismatches
+from ..content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
+from ..errors import ModelNotAvailableError, ToneCoachError
+from ..report import FeedbackItem, Segment, ToneResult
+from ..scoring import Rubric
+from .call import turn_wording
+from .lexicon import available_languages, normalize_language
+from .model import WordingModel
+
+__all__ = ["translate_turns", "analyze_wording"]
+
+log = logging.getLogger("tonecoach")
+
+_PAD_S = 0.2
+
+
+def translate_turns(transcriber, segments: Sequence[Segment], roles: Mapping[str, str], channels: Mapping[str, Any], *,
+                    sr: int, language: str, redact: bool = True, warnings: list[str] | None = None) -> dict[int, str]:
+    """English translations of the agent's turns: segment index -> text (turns that failed are left out).
+
+    ``channels`` maps a speaker id to an object with ``for_asr`` (the samples
+    that speaker's words were recognised from, at ``sr``).
+    """
+    out: dict[int, str] = {}
+    failed = 0
+    for i, s in enumerate(segments):
+        ch = channels.get(s.speaker)
+        if roles.get(s.speaker) != "agent" or ch is None or not s.text.strip():
+            continue
+        a, b = max(0, int((s.start_s - _PAD_S) * sr)), int((s.end_s + _PAD_S) * sr)
+        try:
+            tr = transcriber.transcribe(ch.for_asr[a:b], language=language, task="translate")
+        except ToneCoachError as exc:
+            failed += 1
+            log.info("translation of turn %d failed: %s", i, exc)
+            continue
+        text = tr.text.strip()
+        if redact and text:
+            from ..redact import redact_text
+
+            text, _ = redact_text(text)
+        if text:
+            out[i] = text
+        else:
+            failed += 1
+    if failed and warnings is not None:
+        warnings.append(f"{failed} agent turn(s) could not be translated to English; their model scores use the original text")
+    return out
+
+
+def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], language: str | None,
+                    model: WordingModel | None, translations: Mapping[int, str] | None, rubric: Rubric,
+                    tone: ToneResult, warnings: list[str]) -> tuple[dict[str, Any], list[FeedbackItem]]:
+    """The report's ``content`` mapping and the wording feedback items (rewordings and mismatches)."""
+    lang = normalize_language(language) or "en"
+    model_info: dict[str, Any] = {}
+    try:
+        turns = turn_wording(segments, roles=roles, language=lang, model=model, translations=translations, warnings=warnings)
+        if model is not None:
+            model_info = model.describe()
+    except ModelNotAvailableError as exc:
+        warnings.append(f"wording model unavailable ({exc}); content is scored from phrase markers only")
+        turns = turn_wording(segments, roles=roles, language=lang, model=None, translations=translations)
+    values, evidence = content_values(turns, rubric)
+    score, metrics = score_content(values, rubric, evidence=evidence)
+    overall = overall_score(tone.score, score, rubric)
+    rewording = rewording_feedback(turns, rubric)
+    mismatches = tone_content_mismatches(segments, turns, rubric)
+    tops = priorities(tone.metrics, metrics, overall)
+    agent_turns = [t for t in turns if t.role == "agent"]
+    content = {
+        "score": score,
+        "metrics": [asdict(m) for m in metrics],
+        "overall": overall,
+        "summary": summary(tone.score, score, overall, tops),
+        "customer": customer_sentiment(turns, rubric),
+        "language": lang,
+        "lexicon": lang in available_languages(),
+        "scores": "markers and model" if lang in available_languages() else "model only (no lexicon for this language)",
+        "via_translation": any(t.via_translation for t in agent_turns),
+        "model": model_info,
+        "turns": [t.to_dict() for t in turns],
+        "rewording_count": len(rewording),
+        "mismatch_count": len(mismatches),
+        "rubric_version": rubric.version,
+    }
+    return content, [*rewording, *mismatches]

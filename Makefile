@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv samples bench bench-batch lint clean
+.PHONY: demo serve test browser screenshot venv samples bench bench-batch lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,9 +20,36 @@ demo: $(STAMP)
 	mkdir -p reports
 	$(BIN)/tonecoach analyze samples/stereo_call_8k.wav --json reports/demo.json --html reports/demo.html
 	@echo "Open reports/demo.html in a browser for the timeline and the transcript."
+	@echo
+	@echo "Demo accounts for the web app (a password is printed only when the account is created):"
+	-@$(BIN)/tonecoach users add demo-agent --role agent --team demo --generate 2>/dev/null || \
+		echo "  demo-agent exists (new password: $(BIN)/tonecoach users passwd demo-agent)"
+	-@$(BIN)/tonecoach users add demo-lead --role team_lead --team demo --generate 2>/dev/null || \
+		echo "  demo-lead exists (new password: $(BIN)/tonecoach users passwd demo-lead)"
+	@echo
+	@echo "To open the web app: run 'make serve' (or '$(BIN)/tonecoach serve', or '$(BIN)/python app.py'),"
+	@echo "then open http://127.0.0.1:7860 in a browser and log in as demo-agent to practise or demo-lead to review."
+	@echo "Its first start also prints a one-time admin password."
 
-test: $(STAMP)
+serve: $(STAMP)
+	$(BIN)/tonecoach serve
+
+# Debian's chromium for the browser tests (never Playwright's own download). Installed when missing and
+# apt-get works as root, as on CI; otherwise the browser tests skip and say why. Never fails the build.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium for the browser tests (apt-get)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+			>/dev/null 2>&1 || echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "no /usr/bin/chromium and no apt-get as root: the browser tests will be skipped"; fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# refresh the README's screenshot of the Practice view (the browser test takes it)
+screenshot: $(STAMP) browser
+	TONECOACH_SCREENSHOT=docs/practice.png $(BIN)/python -m pytest -q tests/test_web_browser.py
 
 samples: $(STAMP)
 	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \

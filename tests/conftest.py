@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# the web app's fixtures (a running server with test users), kept beside their helpers
+pytest_plugins = ("web_support",)
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 

@@ -266,6 +266,71 @@ def cmd_score_text(args, stdout: TextIO, stderr: TextIO) -> int:
             return 1
 
 
+# -- the web app and its accounts -------------------------------------------------------
+
+
+def cmd_serve(args, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        from .web.server import ServeOptions, serve
+        from .web.service import CoachOptions, parse_size
+    except ImportError as exc:  # pragma: no cover - gradio missing from a partial install
+        print(f"tonecoach: error: the web app needs gradio: {exc}", file=stderr)
+        return 1
+    try:
+        coach = CoachOptions(max_upload_bytes=parse_size(args.max_upload), workers=args.workers)
+        opts = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir, model=args.model,
+                            language=args.language, coach=coach)
+        return serve(opts, out=stdout)
+    except ToneCoachError as exc:
+        print(f"tonecoach: error: {exc}", file=stderr)
+        return 1
+
+
+def _read_password(args, stderr: TextIO, prompt: str) -> str | None:
+    """The new password: from stdin with --password-stdin, typed twice on a terminal, else None (generate one)."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty() and not args.generate:
+        import getpass
+
+        first = getpass.getpass(f"{prompt} (blank: generate one): ", stream=stderr)
+        if not first:
+            return None
+        if getpass.getpass("Again: ", stream=stderr) != first:
+            raise ToneCoachError("the two passwords differ")
+        return first
+    return None
+
+
+def cmd_users(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .store import Store
+    from .store import accounts as A
+
+    try:
+        with Store(data_dir=args.data_dir) as store:
+            if args.users_command == "add":
+                acc, pw = A.add_user(store, args.name, role=args.role, team=args.team,
+                                     password=_read_password(args, stderr, f"Password for {args.name}"))
+                team = f" in team {acc.team}" if acc.team else ""
+                print(f"added {acc.name} ({acc.role}{team})", file=stdout)
+                if not args.password_stdin:
+                    print(f"password: {pw}", file=stdout)
+            elif args.users_command == "passwd":
+                given = _read_password(args, stderr, f"New password for {args.name}")
+                pw = A.set_password(store, args.name, given)
+                print(f"password of {args.name.strip()} changed", file=stdout)
+                if given is None:
+                    print(f"password: {pw}", file=stdout)
+            else:
+                for acc, can_login in A.list_accounts(store):
+                    print(f"{acc.name:<24} {acc.role:<10} {acc.team or '-':<16} {'' if can_login else '(no login)'}".rstrip(),
+                          file=stdout)
+    except ToneCoachError as exc:
+        print(f"tonecoach: error: {exc}", file=stderr)
+        return 1
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -313,6 +378,35 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--language", default="en", help="language of the lines, ISO 639-1 (en, lv, lt, pl, ro, he; default: en): "
                    "selects the phrase markers; other languages get model-only scores")
     s.set_defaults(func=cmd_score_text)
+
+    w = sub.add_parser("serve", help="run the web app (practice, review, accounts)",
+                       description="Run the web app. Agents practise on their calls, team leads review their team's, "
+                                   "admins see all. Listens on this machine only unless --host says otherwise.")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for the network)")
+    w.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    w.add_argument("--data-dir", default=None, metavar="DIR",
+                   help="database and audio (default $TONECOACH_DATA_DIR or ./.tonecoach-data; $TONECOACH_DB_URL for another database)")
+    w.add_argument("--model", default="base", help="Whisper model (default base; tiny.en is faster, English only)")
+    w.add_argument("--language", default=None, help="force the language of every call (default: detect)")
+    w.add_argument("--max-upload", default="200MB", metavar="SIZE", help="largest upload (default 200MB)")
+    w.add_argument("--workers", type=int, default=1, help="analyses run at once; more wait in the queue (default 1)")
+    w.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("users", help="add users, set passwords, list them",
+                       description="Accounts of the web app: agents, team leads (of a team) and admins.")
+    u.add_argument("--data-dir", default=None, metavar="DIR", help="as for serve")
+    usub = u.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    ua = usub.add_parser("add", help="add a user (prints the password when it is generated)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, help="agent, team_lead (or lead) or admin")
+    ua.add_argument("--team", default=None, help="the user's team (created if new); a team lead needs one")
+    up = usub.add_parser("passwd", help="set a user's password (typed, from stdin, or generated)")
+    up.add_argument("name")
+    for x in (ua, up):
+        x.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+        x.add_argument("--generate", action="store_true", help="generate a password even on a terminal")
+    usub.add_parser("list", help="list users")
+    u.set_defaults(func=cmd_users)
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
 

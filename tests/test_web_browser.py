@@ -1,0 +1,196 @@
+"""The app in a real browser: Debian's chromium, driven headless by Playwright.
+
+An agent uploads a call and sees both scores and the feedback; their team lead
+opens it and comments; an agent of another team cannot see it. Needs
+/usr/bin/chromium (``apt-get install chromium chromium-driver``; ``make test``
+installs it on Debian; ``TONECOACH_CHROMIUM`` points elsewhere); Playwright's own
+browser downloads are never used.
+
+Set ``TONECOACH_SCREENSHOT=docs/practice.png`` to refresh the README's
+screenshot of the Practice view (``make screenshot``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from web_support import PASSWORDS, SAMPLES, speech_clip
+
+from tonecoach.store import Report
+
+CHROMIUM = Path(os.environ.get("TONECOACH_CHROMIUM") or "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+SAMPLE = SAMPLES / "flat_rushed_agent.flac"  # 23 s, one speaker, flagged for pace and flat pitch
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"browser tests need Debian's chromium at {CHROMIUM} "
+                       "(apt-get install chromium chromium-driver; make test installs it where apt-get works)"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),  # pandas deprecations inside gradio's queue
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need the playwright package (the test extra)")
+expect = sync_api.expect
+TIMEOUT_MS = 180_000  # one real analysis on a busy 2-core machine
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    with sync_api.sync_playwright() as p:  # one per thread: every browser of this module comes from it
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+    yield b
+    b.close()
+
+
+def login(browser, url: str, name: str, **context):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000}, **context)
+    page = ctx.new_page()
+    page.goto(url)
+    page.get_by_label("username").fill(name)
+    page.get_by_label("password").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Login").click()
+    expect(page.locator("#tc-whoami")).to_contain_text(f"Logged in as {name}", timeout=60_000)
+    return page
+
+
+def pick(page, dropdown: str, option: str | None = None) -> list[str]:
+    """Open a dropdown; choose the option containing ``option`` (or the first). Returns the options it offered."""
+    page.locator(f"{dropdown} input").click()
+    options = page.locator("li[role=option]")  # not the microphone picker's <option>s
+    texts = options.all_inner_texts()
+    if texts:
+        (options.filter(has_text=option).first if option else options.first).click()
+    else:
+        page.keyboard.press("Escape")
+    return texts
+
+
+def wait_uploaded(page, component: str) -> None:
+    """Wait until the audio component holds a file on the server (an upload or a finished recording)."""
+    link = page.locator(f"{component} [data-testid=download-link]")
+    expect(link).to_have_attribute("href", re.compile(r"/gradio_api/file="), timeout=60_000)
+
+
+@pytest.fixture(scope="module")
+def ann_page(browser, web_server):
+    """ann has uploaded the sample and it has been analysed, through the UI."""
+    page = login(browser, web_server.url, "ann")
+    page.locator("#practice-audio input[type=file]").set_input_files(str(SAMPLE))
+    wait_uploaded(page, "#practice-audio")
+    page.locator("#analyze-btn").click()
+    expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
+    yield page
+    page.context.close()
+
+
+def test_agent_uploads_and_sees_both_scores_and_feedback(ann_page, tmp_path):
+    page = ann_page
+    tone = page.locator("#practice-scores [data-score=tone] .big")
+    assert 0 <= int(tone.inner_text()) <= 100
+    content = page.locator("#practice-scores [data-score=content] .big")  # the wording score, beside the tone score
+    assert 0 <= int(content.inner_text()) <= 100
+    feedback = page.locator("#practice-feedback")
+    expect(feedback).to_contain_text("monotone")  # flat pitch, the sample's point
+    expect(feedback).to_contain_text("Lift the key words")  # the suggestion
+    expect(feedback).to_contain_text("semitones")  # the evidence
+    expect(page.locator("#practice-timeline svg.plot")).to_have_count(1)
+    expect(page.locator("#practice-timeline table.transcript")).to_contain_text("North")
+    # play a flagged moment
+    choices = pick(page, "#practice-moment", "monotone")
+    assert any("monotone" in c for c in choices)
+    link = page.locator("#practice-moment-audio [data-testid=download-link]")
+    expect(link).to_have_attribute("href", re.compile(r"/gradio_api/file=.+\.wav$"), timeout=60_000)
+    expect(page.locator("#practice-moment-audio #duration")).to_have_text(re.compile(r"0:2[0-9]"), timeout=60_000)  # the 23 s turn
+    shot = Path(os.environ.get("TONECOACH_SCREENSHOT") or tmp_path / "practice.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1420})
+    assert shot.stat().st_size > 10_000
+
+
+def test_retake_drill_in_the_browser(ann_page, tmp_path):
+    page = ann_page
+    pick(page, "#retake-line", "too_fast")
+    take = speech_clip(tmp_path / "take.wav", start_s=0.0, seconds=5.0)
+    page.locator("#retake-take button[aria-label='Upload file']").click()  # the microphone is the default source
+    page.locator("#retake-take input[type=file]").set_input_files(str(take))
+    wait_uploaded(page, "#retake-take")
+    page.locator("#retake-compare").click()
+    table = page.locator("#retake-table")
+    expect(table).to_contain_text("▶ Speaking rate", timeout=TIMEOUT_MS)
+    expect(table).to_contain_text("Pitch variability")
+    expect(page.locator("#retake-summary")).to_contain_text("Your new take")
+
+
+def test_a_file_that_is_not_audio_gets_a_clear_message(ann_page, web_server, tmp_path):
+    page = ann_page
+    before = web_server.store.count(Report)
+    bad = tmp_path / "notes.wav"
+    bad.write_text("minutes of the Tuesday meeting\n" * 50)
+    page.locator("#practice-audio button[aria-label='Clear']").first.click()
+    page.locator("#practice-audio input[type=file]").set_input_files(str(bad))
+    wait_uploaded(page, "#practice-audio")
+    page.locator("#analyze-btn").click()
+    expect(page.locator("#practice-status")).to_contain_text("Could not analyse this file", timeout=60_000)
+    expect(page.locator("#practice-status")).to_contain_text("notes.wav")
+    assert web_server.store.count(Report) == before
+
+
+def test_team_lead_sees_the_recording_and_comments(ann_page, browser, web_server):
+    page = login(browser, web_server.url, "lee")
+    page.get_by_role("tab", name="Review").click()
+    expect(page.locator("#review-table")).to_contain_text(SAMPLE.name)
+    pick(page, "#review-pick", SAMPLE.name)
+    expect(page.locator("#review-status")).to_contain_text("ann")
+    expect(page.locator("#review-scores [data-score=tone]")).to_have_count(1)
+    page.locator("#comment-at input, #comment-at textarea").first.fill("0:03")
+    page.locator("#comment-text input, #comment-text textarea").first.fill("Let the first sentence breathe.")
+    page.locator("#comment-add").click()
+    expect(page.locator("#review-comments")).to_contain_text("Let the first sentence breathe.")
+    expect(page.locator("#review-comments")).to_contain_text("0:03")
+    page.locator("#review-mark").click()
+    expect(page.locator("#review-status")).to_contain_text("by lee")
+    page.context.close()
+    # and ann sees the comment on her report
+    ann_page.reload()
+    expect(ann_page.locator("#tc-whoami")).to_contain_text("Logged in as ann", timeout=60_000)
+    pick(ann_page, "#my-recordings", SAMPLE.name)
+    expect(ann_page.locator("#practice-comments")).to_contain_text("Let the first sentence breathe.")
+
+
+def test_agent_of_another_team_cannot_see_it(ann_page, browser, web_server):
+    page = login(browser, web_server.url, "bob")
+    expect(page.get_by_role("tab", name="Review")).to_have_count(0)
+    offered = pick(page, "#my-recordings")
+    assert not any(SAMPLE.name in o for o in offered)
+    assert SAMPLE.name not in page.content()
+    page.context.close()
+
+
+def test_agent_records_with_the_microphone(playwright, web_server, tmp_path):
+    """Chromium's fake capture device plays a real speech clip into the microphone; the recording is analysed."""
+    clip = speech_clip(tmp_path / "spoken.wav", start_s=0.0, seconds=8.0)
+    fake_mic = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={clip}"]
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS + fake_mic, headless=True)
+    try:
+        page = login(b, web_server.url, "ann", permissions=["microphone"])
+        audio = page.locator("#practice-audio")
+        audio.locator("button[aria-label='Record audio']").click()
+        audio.get_by_role("button", name="Record").first.click()
+        page.wait_for_timeout(6000)
+        audio.get_by_role("button", name="Stop").first.click()
+        wait_uploaded(page, "#practice-audio")
+        page.locator("#analyze-btn").click()
+        expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
+        expect(page.locator("#practice-timeline table.transcript")).to_contain_text("calling", timeout=10_000)
+        expect(page.locator("#practice-scores [data-score=tone]")).to_have_count(1)
+    finally:
+        b.close()

@@ -1,0 +1,23 @@
+"""The tonecoach web app (Gradio): agents practise, team leads review, admins see all.
+
+    tonecoach serve --port 7860 --data-dir /srv/tonecoach
+
+- :mod:`.service`: the work (one shared Analyzer, queued analyses, uploads, clips, re-takes)
+- :mod:`.handlers`: Gradio event handlers; who is asking comes from the login, every time
+- :mod:`.app`: the Blocks layout
+- :mod:`.render`: HTML fragments and table rows
+- :mod:`.server`: store, first admin, login, queue, launch
+"""
+
+from __future__ import annotations
+
+__all__ = ["main"]
+
+
+def main(argv=None) -> int:
+    """``python app.py [--host H] [--port P] [--data-dir DIR]``: the same as ``tonecoach serve``."""
+    import sys
+
+    from ..cli import main as cli_main
+
+    return cli_main(["serve", *(sys.argv[1:] if argv is None else argv)])

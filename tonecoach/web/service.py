@@ -1,0 +1,299 @@
+"""What the web app does, without the web: analyse an upload as a user, play a moment, re-take a line.
+
+:class:`Coach` holds the one shared :class:`~tonecoach.analyzer.Analyzer`
+(created on first use, so the server starts fast) and the
+:class:`~tonecoach.store.Store`. Every method takes the logged-in
+:class:`~tonecoach.store.accounts.Account` and goes through
+:mod:`tonecoach.store.access`, so the permission rule holds whichever front
+end calls it (the UI, Gradio's API, a test).
+
+Analyses run at most ``workers`` at a time (a semaphore here, and the Gradio
+queue in front of it), so simultaneous uploads wait their turn instead of
+loading more models or filling memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ToneCoachError
+from ..report import CallReport
+from ..store import Store, access, audio_path, sha256_file, store_audio
+from ..store.accounts import Account
+
+__all__ = ["Coach", "CoachOptions", "Retake", "RetakeRow", "UploadError", "parse_size"]
+
+log = logging.getLogger("tonecoach")
+
+#: progress(fraction 0..1, what is happening)
+Progress = Callable[[float, str], None]
+
+#: which prosody field a feedback category is about (for the re-take drill)
+CATEGORY_FIELD = {
+    "too_fast": "words_per_minute",
+    "too_slow": "words_per_minute",
+    "rushed_ending": "words_per_minute",
+    "monotone": "pitch_sd_semitones",
+    "low_energy": "energy_dbfs",
+    "shouting": "energy_dbfs",
+}
+
+
+class UploadError(ToneCoachError):
+    """An upload that cannot be taken: too large, not audio, missing."""
+
+
+def parse_size(text: str | int) -> int:
+    """``"200MB"``, ``"1.5 GB"``, ``"500k"`` or a number of bytes -> bytes."""
+    if isinstance(text, int):
+        return text
+    s = str(text).strip().lower().replace(" ", "").removesuffix("b").removesuffix("i")
+    mult = {"k": 1024, "m": 1024**2, "g": 1024**3}.get(s[-1:] if s else "", 1)
+    num = s[:-1] if mult != 1 else s
+    try:
+        value = float(num)
+    except ValueError:
+        raise ToneCoachError(f"not a size: {text!r} (write e.g. 200MB)") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise ToneCoachError(f"a size must be positive, not {text!r}")
+    return int(value * mult)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:.0f} MB" if n >= 1024**2 else f"{n / 1024:.0f} kB"
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    """Options of the web app's work.
+
+    Attributes
+    ----------
+    max_upload_bytes : int
+        Larger uploads are refused before anything is decoded (default 200 MB).
+    workers : int
+        Analyses run at once; more wait in the queue (default 1: one CPU-bound
+        analysis uses the cores well, and memory stays at one analysis).
+    clip_margin_s : float
+        Seconds of context played before and after a flagged moment.
+    """
+
+    max_upload_bytes: int = 200 * 1024**2
+    workers: int = 1
+    clip_margin_s: float = 0.75
+
+
+@dataclass(frozen=True)
+class RetakeRow:
+    label: str
+    field: str
+    unit: str
+    before: float | None
+    after: float | None
+    target_low: float | None
+    target_high: float | None
+    points_before: float | None
+    points_after: float | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class Retake:
+    """A re-recorded line beside the original: the same tone metrics, before and after."""
+
+    feedback_index: int
+    category: str
+    line_before: str
+    line_after: str
+    rows: tuple[RetakeRow, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class Coach:
+    """The web app's work: analyse uploads as a user, read reports as a user, clips, re-takes."""
+
+    store: Store
+    analyzer_factory: Callable[[], object] | None = None
+    options: CoachOptions = field(default_factory=CoachOptions)
+
+    def __post_init__(self) -> None:
+        self._analyzer = None
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max(1, self.options.workers))
+
+    # -- the one analyzer -------------------------------------------------------------------
+    @property
+    def analyzer(self):
+        """The shared Analyzer, created on first use."""
+        if self._analyzer is None:
+            with self._lock:
+                if self._analyzer is None:
+                    if self.analyzer_factory is not None:
+                        self._analyzer = self.analyzer_factory()
+                    else:
+                        from ..analyzer import Analyzer
+
+                        self._analyzer = Analyzer()
+        return self._analyzer
+
+    def _analyze(self, source, *, progress: Progress | None, label: str | None) -> CallReport:
+        prog = progress or (lambda f, m: None)
+        prog(0.0, "waiting for a free analysis slot")
+        with self._slots:
+            return self.analyzer.analyze(source, progress=prog, label=label)
+
+    # -- uploads ----------------------------------------------------------------------------
+    def check_upload(self, path: str | os.PathLike | None) -> tuple[Path, int]:
+        """The upload's path and size, or :class:`UploadError` (missing, empty, too large)."""
+        if not path:
+            raise UploadError("choose an audio file or record one first")
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+        except OSError:
+            raise UploadError("the upload did not arrive; try again") from None
+        if size == 0:
+            raise UploadError("the file is empty (0 bytes)")
+        if size > self.options.max_upload_bytes:
+            raise UploadError(f"the file is {_mb(size)}; the limit is {_mb(self.options.max_upload_bytes)}. "
+                              "Trim the recording or export it compressed (mp3, opus).")
+        return p, size
+
+    def analyze_upload(self, viewer: Account, path: str | os.PathLike | None, *, original_name: str | None = None,
+                       progress: Progress | None = None) -> int:
+        """Analyse an uploaded file as ``viewer``'s and store it; returns the report id.
+
+        Nothing is stored unless the analysis succeeds: a file that is not
+        audio (decided by decoding it, not by its name), too large or too short
+        raises :class:`ToneCoachError` and leaves no trace in the data
+        directory or the database. Content that already has a report (same
+        audio, model and rubric) is not analysed again.
+        """
+        p, size = self.check_upload(path)
+        name = os.path.basename(original_name or p.name)[:200] or "recording"
+        digest = sha256_file(p)
+        a = self.analyzer
+        model_name = a.options.transcription.model
+        existing = self.store.find_report(digest, model_name, a.rubric.version)
+        if existing is not None and audio_path(self.store.data_dir, digest).exists():
+            access.add_to_history(self.store, viewer, existing.id, original_name=name, source="upload")
+            if progress:
+                progress(1.0, "already analysed")
+            return existing.id
+        try:
+            report = self._analyze(str(p), progress=progress, label=name)
+        except ToneCoachError as exc:  # name the file as the user knows it, not by the server's temporary path
+            raise type(exc)(str(exc).replace(str(p), name)) from None
+        stored = store_audio(self.store.data_dir, p)
+        rel = stored.relative_to(self.store.data_dir).as_posix()
+        rid = access.save_upload(self.store, viewer, report, sha256=digest, original_name=name, size_bytes=size,
+                                 stored_path=rel)
+        log.info("%s uploaded %s: report %d, tone %s", viewer.name, name, rid, report.tone.score)
+        return rid
+
+    # -- reading ----------------------------------------------------------------------------
+    def open(self, viewer: Account, report_id) -> tuple[access.Entry, CallReport, str | None] | None:
+        return access.load_report(self.store, viewer, report_id)
+
+    def clip(self, viewer: Account, report_id, start_s: float, end_s: float) -> tuple[int, np.ndarray] | None:
+        """The stored audio from ``start_s`` to ``end_s`` (plus a margin) as ``(rate, int16 (n, channels))``.
+
+        None when the report is not visible to ``viewer`` or its audio was not kept.
+        """
+        got = self.open(viewer, report_id)
+        if got is None or not got[2]:
+            return None
+        path = self.store.data_dir / got[2]
+        if not path.is_file():
+            return None
+        from ..audio import load
+
+        audio = load(path)
+        sr, m = audio.sample_rate, self.options.clip_margin_s
+        a = max(0, int((max(0.0, float(start_s) - m)) * sr))
+        b = min(audio.samples.shape[1], int((float(end_s) + m) * sr))
+        if b <= a:
+            return None
+        y = np.clip(audio.samples[:, a:b].T, -1.0, 1.0)
+        return sr, (y * 32767.0).astype(np.int16)
+
+    def feedback_clip(self, viewer: Account, report_id, index: int) -> tuple[int, np.ndarray] | None:
+        """The moment of feedback item ``index`` (0-based) of a visible report."""
+        got = self.open(viewer, report_id)
+        if got is None:
+            return None
+        fb = got[1].feedback
+        if not (0 <= int(index) < len(fb)):
+            return None
+        return self.clip(viewer, report_id, fb[int(index)].start_s, fb[int(index)].end_s)
+
+    # -- the re-take drill ------------------------------------------------------------------
+    def retake(self, viewer: Account, report_id, index: int, take_path: str | os.PathLike | None, *,
+               progress: Progress | None = None) -> Retake:
+        """Analyse a new recording of the line behind feedback item ``index`` and compare its tone metrics.
+
+        The take is not stored: it is practice. The "before" figures are the
+        flagged turn's own prosody in the original report; the "after" figures
+        are the same metrics over the whole take.
+        """
+        got = self.open(viewer, report_id)
+        if got is None:
+            raise access.NotFoundError(access.NOT_FOUND)
+        _, report, _ = got
+        fbs = report.feedback
+        if not (0 <= int(index) < len(fbs)):
+            raise UploadError("pick a flagged line first")
+        fb = fbs[int(index)]
+        seg = flagged_segment(report, int(index))
+        if seg is None:
+            raise UploadError("this moment has no line of the agent's to re-take (e.g. dead air); pick another")
+        p, _ = self.check_upload(take_path)
+        take = self._analyze(str(p), progress=progress, label="re-take")
+        agent = take.agent_speaker
+        after = dict(agent.prosody) if agent else {}
+        before = dict(seg.prosody)
+        focus = CATEGORY_FIELD.get(fb.category)
+        rows = []
+        from ..scoring import metric_points
+
+        for m in self.analyzer.rubric.tone_metrics.values():
+            f = m["field"]
+            if f not in before and f not in after:
+                continue
+            lo, hi, tol = float(m["low"]), float(m["high"]), float(m["tolerance"])
+            b, a = _num(before.get(f)), _num(after.get(f))
+            rows.append(RetakeRow(label=m["label"], field=f, unit=m["unit"], before=b, after=a, target_low=lo,
+                                  target_high=hi, points_before=metric_points(b, lo, hi, tol),
+                                  points_after=metric_points(a, lo, hi, tol), flagged=f == focus))
+        rows.sort(key=lambda r: not r.flagged)
+        warnings = tuple(take.warnings)
+        return Retake(feedback_index=int(index), category=fb.category, line_before=seg.text,
+                      line_after=take.transcript, rows=tuple(rows), warnings=warnings)
+
+
+def _num(v) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def flagged_segment(report: CallReport, index: int):
+    """The agent's turn that feedback item ``index`` is about, or None (dead air, no speaker)."""
+    fb = report.feedback[index]
+    if fb.speaker is None:
+        return None
+    hits = [s for s in report.segments if s.speaker == fb.speaker and s.start_s <= fb.end_s and fb.start_s <= s.end_s]
+    if not hits:
+        return None
+    return max(hits, key=lambda s: min(s.end_s, fb.end_s) - max(s.start_s, fb.start_s))

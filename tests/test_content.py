@@ -143,7 +143,10 @@ class FakeTranscriber:
 
 @dataclass
 class Ch:
-    for_asr: np.ndarray
+    samples: np.ndarray
+
+    def for_asr(self, sr: int) -> np.ndarray:
+        return self.samples
 
 
 def test_non_english_call_scores_on_the_translation(wording_model) -> None:

@@ -33,10 +33,11 @@ def translate_turns(transcriber, segments: Sequence[Segment], roles: Mapping[str
                     sr: int, language: str, redact: bool = True, warnings: list[str] | None = None) -> dict[int, str]:
     """English translations of the agent's turns: segment index -> text (turns that failed are left out).
 
-    ``channels`` maps a speaker id to an object with ``for_asr`` (the samples
-    that speaker's words were recognised from, at ``sr``).
+    ``channels`` maps a speaker id to an object whose ``for_asr(sr)`` gives
+    the samples that speaker's words were recognised from.
     """
     out: dict[int, str] = {}
+    samples: dict[str, Any] = {}
     failed = 0
     for i, s in enumerate(segments):
         ch = channels.get(s.speaker)
@@ -44,7 +45,9 @@ def translate_turns(transcriber, segments: Sequence[Segment], roles: Mapping[str
             continue
         a, b = max(0, int((s.start_s - _PAD_S) * sr)), int((s.end_s + _PAD_S) * sr)
         try:
-            tr = transcriber.transcribe(ch.for_asr[a:b], language=language, task="translate")
+            if s.speaker not in samples:
+                samples[s.speaker] = ch.for_asr(sr)
+            tr = transcriber.transcribe(samples[s.speaker][a:b], language=language, task="translate")
         except ToneCoachError as exc:
             failed += 1
             log.info("translation of turn %d failed: %s", i, exc)

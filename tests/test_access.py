@@ -170,3 +170,19 @@ def test_four_users_writing_at_once(world):
     assert store.count(Report) == 20 and store.count(Comment) == 20 and store.count(AgentReport) == 20
     for n in names:
         assert len(X.entries(store, u[n])) == (15 if n == "lee" else 5)
+
+
+def test_an_upload_and_its_history_row_are_saved_together_or_not_at_all(world, monkeypatch):
+    store, u = world
+
+    def crash(*a, **k):
+        raise RuntimeError("power cut between the report and its history row")
+
+    monkeypatch.setattr(X, "_history_row", crash)
+    with pytest.raises(RuntimeError):
+        upload(store, u["ann"], content=b"half")
+    assert store.count(Report) == 0 and store.count(AgentReport) == 0
+    monkeypatch.undo()
+    rid = upload(store, u["ann"], content=b"half")
+    assert store.count(Report) == 1 and store.count(AgentReport) == 1
+    assert ids(store, u["ann"]) == [rid]

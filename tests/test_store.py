@@ -32,7 +32,6 @@ from tonecoach.store import (
     top_feedback,
 )
 from tonecoach.store.models import Base
-from tonecoach.store.review import AgentReport  # noqa: F401 - registers its table on Base.metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@
 
 Tables (SQLAlchemy models in :mod:`tonecoach.store.models`, schema by Alembic
 migrations): ``teams``, ``users``, ``recordings``, ``reports``, ``comments``,
-``batch_items``.
+``batch_items``, ``agent_reports`` (who uploaded a report, and its review).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ from .db import DEFAULT_BUSY_TIMEOUT_S, create_store_engine, default_data_dir, i
 from .errors import StoreError, StoreLockedError
 from .files import audio_path, sha256_bytes, sha256_file, store_audio
 from .models import ROLES, Base, BatchItem, Comment, Recording, Report, Team, User
+from .review import AgentReport  # registers the agent_reports table with Base
 
 __all__ = [
+    "AgentReport",
     "DEFAULT_BUSY_TIMEOUT_S",
     "ROLES",
     "Base",

@@ -343,19 +343,22 @@ def save_upload(store: Store, viewer: Account, report: CallReport, *, sha256: st
     if source not in SOURCES:
         raise StoreError(f"unknown source {source!r}")
     res = store.save_report(report, sha256=sha256, original_name=original_name, size_bytes=size_bytes,
-                            agent_name=viewer.name, stored_path=stored_path)
-    add_to_history(store, viewer, res.report_id, original_name=original_name, source=source)
+                            agent_name=viewer.name, stored_path=stored_path,
+                            also=lambda s, r: _history_row(s, viewer, r.report_id, original_name, source))
     return res.report_id
+
+
+def _history_row(s, viewer: Account, report_id: int, original_name: str | None, source: str) -> None:
+    row = s.scalar(select(AgentReport).where(AgentReport.agent_user_id == viewer.id, AgentReport.report_id == report_id))
+    if row is None:
+        s.add(AgentReport(agent_user_id=viewer.id, report_id=report_id,
+                          original_name=(original_name or "")[:500] or None, source=source))
 
 
 def add_to_history(store: Store, viewer: Account, report_id: int, *, original_name: str | None, source: str) -> None:
     """Give ``viewer`` an ``agent_reports`` row for an existing report (idempotent)."""
     try:
         with store.write() as s:
-            row = s.scalar(select(AgentReport).where(AgentReport.agent_user_id == viewer.id,
-                                                     AgentReport.report_id == report_id))
-            if row is None:
-                s.add(AgentReport(agent_user_id=viewer.id, report_id=report_id,
-                                  original_name=(original_name or "")[:500] or None, source=source))
+            _history_row(s, viewer, report_id, original_name, source)
     except IntegrityError:  # pragma: no cover - the same user, twice at once, on a server database
         pass

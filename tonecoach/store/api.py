@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,8 +211,13 @@ class Store:
 
     def save_report(self, report: CallReport, *, sha256: str, original_name: str | None = None,
                     size_bytes: int | None = None, agent_name: str | None = None, stored_path: str | None = None,
-                    items: Sequence[ItemRecord] = ()) -> SaveResult:
+                    items: Sequence[ItemRecord] = (),
+                    also: Callable[[Session, SaveResult], None] | None = None) -> SaveResult:
         """Store a report (and its recording, agent user and batch items) in one transaction.
+
+        ``also(session, result)``, when given, adds its own rows in the same
+        transaction (the web app's upload history), so they exist together or
+        not at all.
 
         If this content already has a report with the same model name and
         rubric version, nothing is added and ``created`` is False. The report's
@@ -250,7 +255,10 @@ class Store:
                         s.flush()
                     _upsert_items(s, [ItemRecord(**{**i.__dict__, "report_id": row.id, "sha256": i.sha256 or sha256})
                                       for i in items], model_name, rubric_version)
-                    return SaveResult(report_id=row.id, recording_id=rec.id, created=created)
+                    result = SaveResult(report_id=row.id, recording_id=rec.id, created=created)
+                    if also is not None:
+                        also(s, result)
+                    return result
             except IntegrityError:
                 if attempt == 2:  # pragma: no cover - a concurrent writer on a server database, twice
                     raise

@@ -23,7 +23,7 @@ from typing import Any
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .report import CallReport, FeedbackItem, Segment
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "render_sections", "screen_css"]
 
 # Okabe-Ito colours (colour-blind safe): (line/fill colour, darker text colour with >= 4.5:1 on white)
 _PALETTE = (
@@ -662,6 +662,24 @@ document.addEventListener('click',function(e){
  document.querySelectorAll('[data-fbs~="'+n+'"],#fb-'+n+',.fbm-'+n).forEach(function(x){x.classList.add('hl')});
 });
 """
+
+
+def render_sections(report: CallReport) -> dict[str, str]:
+    """The report's sections as HTML fragments, for pages that embed them (the web app).
+
+    Keys: ``timeline`` (pitch and energy plot), ``transcript`` (speaker
+    coloured, flagged moments linked), ``feedback``, ``tone`` (metrics with
+    targets and evidence). Style them with :func:`screen_css`.
+    """
+    spk = _Speakers(report)
+    by_fb, by_seg = _feedback_links(report)
+    return {"timeline": _timeline_section(report, spk), "transcript": _transcript_section(report, spk, by_seg),
+            "feedback": _feedback_section(report, spk, by_fb), "tone": _tone_section(report)}
+
+
+def screen_css() -> str:
+    """The report's stylesheet for the screen (its print rules left out)."""
+    return _CSS.split("@media print", 1)[0]
 
 
 def render_html(report: CallReport) -> str:

@@ -101,15 +101,13 @@ def scores_html(report: CallReport) -> str:
 
 def timeline_html(report: CallReport) -> str:
     """Pitch and energy over time, speaker turns, flagged moments, and the speaker-coloured transcript."""
-    spk = H._Speakers(report)
-    _, by_seg = H._feedback_links(report)
-    return (f'<div class="tc-report">{H._timeline_section(report, spk)}{H._transcript_section(report, spk, by_seg)}'
-            "</div>")
+    parts = H.render_sections(report)
+    return f'<div class="tc-report">{parts["timeline"]}{parts["transcript"]}</div>'
 
 
 def details_html(report: CallReport) -> str:
     """The tone metrics with their targets and evidence, and the content section when there is one."""
-    return f'<div class="tc-report">{H._tone_section(report)}{content_section(report)}</div>'
+    return f'<div class="tc-report">{H.render_sections(report)["tone"]}{content_section(report)}</div>'
 
 
 def split_message(fb: FeedbackItem) -> tuple[str, str]:
@@ -210,7 +208,7 @@ section h2{margin-top:14px}
 
 def report_css(scope: str = ".tc-report") -> str:
     """The HTML report's stylesheet with every rule scoped under ``scope`` (plus a few app-only rules)."""
-    css = H._CSS.split("@media print", 1)[0] + CONTENT_CSS.split("@media print", 1)[0] + _EXTRA_CSS
+    css = H.screen_css() + CONTENT_CSS.split("@media print", 1)[0] + _EXTRA_CSS
     out = []
     for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
         parts = []

@@ -90,3 +90,17 @@ def test_english_only_model_refuses_another_language():
 def test_unknown_language_code_is_a_clear_error(analyzer):
     with pytest.raises(ToneCoachError, match="unknown language code 'xx'"):
         analyzer.transcriber.transcribe(np.zeros(16000, np.float32), language="xx")
+
+
+def test_manifest_copy_and_pins_agree_with_pyproject():
+    """models/bundled.toml is the manifest people read; the package carries the same file; pyproject pins the same versions."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "models" / "bundled.toml").read_bytes() == M._MANIFEST.read_bytes()
+    deps = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+    manifest = M.bundled_manifest()
+    entries = [*manifest["whisper"], manifest["sentence_embeddings"], manifest["speaker_embeddings"]]
+    for e in entries:
+        for dist, version in e["packages"].items():
+            assert f"{dist}=={version}" in deps, f"pyproject.toml does not pin {dist}=={version}"

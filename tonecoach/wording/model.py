@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +42,16 @@ _BLOCKS = ("embedding", "markers", "tfidf")
 
 
 def default_heads_path() -> Path:
-    """``$TONECOACH_WORDING_HEADS``, else ``models/wording_heads.json`` in the source tree."""
+    """``$TONECOACH_WORDING_HEADS``, else ``models/wording_heads.json`` of the source tree, else the installed copy.
+
+    A wheel installs ``models/`` as ``<prefix>/share/tonecoach/models/``.
+    """
     env = os.environ.get("TONECOACH_WORDING_HEADS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / "wording_heads.json"
+    source = Path(__file__).resolve().parents[2] / "models" / "wording_heads.json"
+    installed = Path(sys.prefix) / "share" / "tonecoach" / "models" / "wording_heads.json"
+    return installed if not source.is_file() and installed.is_file() else source
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tonecoach import prosody as P
+from tonecoach.evaluation import praat_pitch
 
 SR = 16000
 
@@ -171,22 +172,6 @@ def test_turn_prosody_round_trips_to_plain_json_values():
 PRAAT_CLIPS = ["whisper_jfk.flac", "librispeech-1995-1837-0001.wav", "leopard_test_en.wav", "OSR_us_000_0034_8k.wav"]
 
 
-def praat_two_pass(y: np.ndarray, sr: int, hop_s: float):
-    """Praat's pitch with the speaker-adapted two-pass range of De Looze & Hirst (2008), Hirst (2011).
-
-    A first pass at 65-400 Hz gives the quartiles; the second runs from 0.75 * Q1
-    to 1.5 * Q3, as phoneticians do to keep Praat's own octave errors out (on
-    these clips its single 65-400 Hz pass voices frames 13-20 semitones off the
-    speaker's median).
-    """
-    parselmouth = pytest.importorskip("parselmouth")
-    snd = parselmouth.Sound(y.astype(np.float64), sampling_frequency=sr)
-    f1 = snd.to_pitch(time_step=hop_s, pitch_floor=65.0, pitch_ceiling=400.0).selected_array["frequency"]
-    q1, q3 = np.percentile(f1[f1 > 0], [25, 75])
-    p2 = snd.to_pitch(time_step=hop_s, pitch_floor=0.75 * q1, pitch_ceiling=1.5 * q3)
-    return p2.xs(), p2.selected_array["frequency"]
-
-
 @pytest.mark.shared_data
 @pytest.mark.parametrize("clip", PRAAT_CLIPS)
 def test_pitch_variability_and_voicing_agree_with_praat(shared_data, clip):
@@ -194,7 +179,8 @@ def test_pitch_variability_and_voicing_agree_with_praat(shared_data, clip):
 
     a = load(str(shared_data / "speech_en" / clip))
     track = P.pitch_track(a.mono, sr=a.sample_rate)
-    times, f0_praat = praat_two_pass(a.mono, a.sample_rate, track.hop_s)
+    pytest.importorskip("parselmouth")
+    times, f0_praat = praat_pitch(a.mono, a.sample_rate, hop_s=track.hop_s)  # two-pass, speaker-adapted (Hirst 2011)
     voiced_praat = f0_praat > 0
     sd_praat = float(np.std(12 * np.log2(f0_praat[voiced_praat])))
     sd_ours = P.pitch_stats(track).sd_semitones

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tonecoach import prosody as P
+from tonecoach.evaluation import normalise_text as normalise
 
 pytestmark = pytest.mark.shared_data
 
@@ -16,14 +15,6 @@ WER_CLIPS = [
     "speech_en/leopard_test_en.wav",
     "speech_en/OSR_us_000_0034_8k.wav",
 ]
-FILLERS = {"um", "umm", "uh", "uhm", "hmm", "mm", "mhm", "er", "erm", "ah"}
-
-
-def normalise(text: str) -> str:
-    """Lower case, no punctuation, hyphens split, filler words removed (as Whisper's own English normaliser does)."""
-    text = text.lower().replace("-", " ")
-    text = re.sub(r"[^\w\s']", " ", text)
-    return " ".join(w for w in text.split() if w not in FILLERS)
 
 
 @pytest.fixture(scope="module")

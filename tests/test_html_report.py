@@ -350,3 +350,31 @@ def test_long_call_stays_small() -> None:
     assert len(out.encode()) < 1_000_000
     svg = out[out.index("<svg") : out.index("</svg>")]
     assert "30:00" in svg and "25:00" in svg
+
+
+def test_conversation_section_and_grouped_moments() -> None:
+    from dataclasses import replace
+
+    from tonecoach.report import FeedbackItem
+
+    conv = {"agent": "left", "talk_time_s": {"left": 40.0, "right": 10.0}, "agent_talk_ratio": 0.8,
+            "longest_agent_monologue_s": 130.0, "longest_agent_monologue_at_s": 5.0, "agent_interruptions": 1,
+            "interruptions": [{"at_s": 61.0, "speaker": "left", "interrupted": "right", "overlap_s": 0.6}],
+            "overlaps": [{"start_s": 61.0, "end_s": 61.6}], "overtalk_s": 0.6, "agent_overtalk_s": 0.6,
+            "response_latency_s": {"count": 3, "median": 0.8, "worst": 4.2, "worst_at_s": 75.0},
+            "dead_air": [{"start_s": 90.0, "end_s": 97.0}], "dead_air_s": 7.0, "dead_air_share": 0.05,
+            "holds": [], "hold_s": 0.0, "agent_questions": 0, "agent_questions_per_min": 0.0,
+            "thresholds": {"talk_ratio.share_above": 0.65, "monologue.seconds_over": 120.0}}
+    fb = FeedbackItem(start_s=0.0, end_s=20.0, category="monotone", severity="major", message="Flat delivery",
+                      evidence={"moments": [{"start_s": 0.5, "end_s": 4.0, "value": 0.7}, {"start_s": 70.0, "end_s": 75.0, "value": 0.6}]},
+                      speaker="left")
+    page = render_html(replace(make_report(), conversation=conv, feedback=(fb,)))
+    section = page[page.index('<section id="conversation">'):]
+    section = section[: section.index("</section>")]
+    assert "80%" in section and "over 65%" in section
+    assert "130.0 s" in section and "from 0:05" in section
+    assert "at 1:01" in section  # the agent's interruption
+    assert "worst 4.2 s" in section and "worst at 1:15" in section
+    assert "7.0 s (5% of the call)" in section and "at 1:30" in section
+    assert "00:00–00:04 0.7; 01:10–01:15 0.6" in page  # moments read as times, not as raw dicts
+    assert '<section id="conversation">' not in render_html(make_report())  # no conversation, no section

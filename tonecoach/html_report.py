@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
+from .html_conversation import conversation_section
 from .report import CallReport, FeedbackItem, Segment
 
 __all__ = ["render_html", "render_sections", "screen_css"]
@@ -101,8 +102,13 @@ def _value(v: Any) -> str:
     if isinstance(v, str):
         return v
     if isinstance(v, Mapping):
+        if "start_s" in v and "end_s" in v:  # a moment of the call: "0:10-0:13 235"
+            rest = " ".join(_value(x) for k, x in v.items() if k not in ("start_s", "end_s"))
+            return f"{_clock(v['start_s'])}–{_clock(v['end_s'])}" + (f" {rest}" if rest else "")
         return ", ".join(f"{k}: {_value(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
+        if v and all(isinstance(x, Mapping) and "start_s" in x for x in v):
+            return "; ".join(_value(x) for x in v)
         return "[" + ", ".join(_value(x) for x in v) + "]"
     return str(v)
 
@@ -717,6 +723,7 @@ def render_html(report: CallReport) -> str:
             _feedback_section(report, spk, by_fb),
             _tone_section(report),
             content_section(report),
+            conversation_section(report),
             _speakers_section(report, spk),
         )
     )

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import html_report as H
+from ..html_conversation import conversation_section
 from ..html_content import CONTENT_CSS, content_section
 from ..report import CallReport, FeedbackItem
 from ..store.access import CommentView, Entry
@@ -106,8 +107,9 @@ def timeline_html(report: CallReport) -> str:
 
 
 def details_html(report: CallReport) -> str:
-    """The tone metrics with their targets and evidence, and the content section when there is one."""
-    return f'<div class="tc-report">{H.render_sections(report)["tone"]}{content_section(report)}</div>'
+    """The tone metrics with their targets and evidence, then the content and conversation sections when there are."""
+    return (f'<div class="tc-report">{H.render_sections(report)["tone"]}{content_section(report)}'
+            f'{conversation_section(report)}</div>')
 
 
 def split_message(fb: FeedbackItem) -> tuple[str, str]:

@@ -239,3 +239,30 @@ def test_real_german_speech_is_scored_via_translation(analyzer, shared_data) -> 
     assert t["model_input"] == "translation" and t["translation"] and t["translation"] != rep.segments[0].text
     assert re.search(r"[A-Za-z]", t["translation"]) and 0 <= t["politeness"] <= 1
     assert any("no marker lexicon for language 'de'" in w for w in rep.warnings)
+
+
+def test_work_on_first_fills_up_with_the_gravest_feedback() -> None:
+    from tonecoach.balance import priorities, summary
+    from tonecoach.report import FeedbackItem, MetricScore
+
+    def metric(name, score, weight=1.0):
+        return MetricScore(name=name, label=name.title(), value=1.0, unit="", target_low=0.0, target_high=1.0,
+                           score=score, weight=weight, source="", evidence=f"{name} evidence")
+
+    def fb(cat, sev, t):
+        return FeedbackItem(start_s=t, end_s=t + 1, category=cat, severity=sev, message=f"{cat} at {t}", evidence={})
+
+    overall = {"tone_weight": 0.6, "content_weight": 0.4}
+    tone = [metric("speaking_rate", 100.0), metric("pitch_variability", 100.0)]
+    content = [metric("empathy", 0.0), metric("blunt", 100.0)]
+    feedback = [fb("too_fast", "minor", 12.0), fb("talk_ratio_high", "minor", 0.0), fb("interruption", "major", 30.0),
+                fb("interruption", "major", 40.0), fb("direct_question", "info", 1.0)]
+    tops = priorities(tone, content, overall, feedback=feedback)
+    assert [p["metric"] for p in tops] == ["empathy", "interruption", "talk_ratio_high"]
+    assert tops[0]["points"] > 0 and tops[1]["points"] is None and tops[1]["evidence"] == "interruption at 30.0"
+    # a problem already listed as a metric is not listed again through its feedback
+    slow = [metric("speaking_rate", 20.0), metric("pitch_variability", 100.0)]
+    tops = priorities(slow, content, overall, feedback=[fb("too_fast", "major", 5.0)])
+    assert [p["metric"] for p in tops] == ["speaking_rate", "empathy"]
+    text = summary(50.0, 40.0, overall, priorities(tone, content, overall, feedback=feedback))["work_on_first_text"]
+    assert text[1] == "2. interruption at 30.0"

@@ -225,7 +225,7 @@ class Analyzer:
         if self.options.wording.enabled and n_words:
             prog(0.95, "scoring the wording")
             t4 = time.perf_counter()
-            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings)
+            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings, feedback)
             feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
             timings["wording"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
@@ -255,7 +255,7 @@ class Analyzer:
         )
 
     # -- stages -----------------------------------------------------------------------------
-    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings):
+    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback):
         """Markers, model scores (on Whisper's English translation for non-English calls), content score."""
         from .wording.analysis import analyze_wording, translate_turns
 
@@ -266,7 +266,7 @@ class Analyzer:
             translations = translate_turns(self.transcriber, segs, roles, channels_by_id, sr=sr, language=lang,
                                            redact=self.options.redact, warnings=warnings)
         return analyze_wording(segs, roles=roles, language=lang, model=self.wording_model, translations=translations,
-                               rubric=self.rubric, tone=tone, warnings=warnings)
+                               rubric=self.rubric, tone=tone, warnings=warnings, feedback=feedback)
 
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:

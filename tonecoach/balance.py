@@ -93,13 +93,25 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
     return out
 
 
+#: Feedback categories that a score metric already covers (so a "work on first" list names each problem once).
+_COVERED_BY = {"too_fast": "speaking_rate", "too_slow": "speaking_rate", "rushed_ending": "speaking_rate",
+               "monotone": "pitch_variability", "low_energy": "energy_level", "shouting": "clipping",
+               "dead_air": "dead_air", "blame": "blunt", "dismissive": "blunt", "over_promise": "blunt",
+               "negative_framing": "negative_framing", "filler": "fillers"}
+_SEVERITY = {"major": 0, "minor": 1}
+
+
 def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[MetricScore], overall: Mapping[str, Any],
-               *, top: int = 3) -> list[dict[str, Any]]:
-    """The metrics that cost the most overall points, largest first.
+               *, top: int = 3, feedback: Sequence[FeedbackItem] = ()) -> list[dict[str, Any]]:
+    """The metrics that cost the most overall points, largest first; then, to fill ``top``, the gravest feedback.
 
     A metric's cost is its share of the overall score (its side's weight
     times its weight within that side) times ``100 - its score``: the points
-    the overall score would gain if that metric reached its target.
+    the overall score would gain if that metric reached its target. When
+    fewer than ``top`` metrics cost points, major then minor feedback items
+    (earliest first, one per category, none about a metric already listed)
+    fill the list, with ``points`` None: a talk share of 79% or an
+    interruption costs no score points but is still worth working on.
     """
     out = []
     for side, metrics, w_side in (("tone", tone_metrics, overall.get("tone_weight", 0.6)),
@@ -117,7 +129,17 @@ def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[Me
     for p in out:
         p["points"] = round(p["points"] / both, 1) if both else p["points"]
     out.sort(key=lambda p: -p["points"])
-    return out[:top]
+    out = out[:top]
+    listed = {p["metric"] for p in out}
+    for f in sorted((f for f in feedback if f.severity in _SEVERITY), key=lambda f: (_SEVERITY[f.severity], f.start_s)):
+        if len(out) >= top:
+            break
+        if f.category in listed or _COVERED_BY.get(f.category) in listed:
+            continue
+        listed.add(f.category)
+        out.append({"side": "feedback", "metric": f.category, "label": f.category.replace("_", " ").capitalize(),
+                    "points": None, "score": None, "evidence": f.message, "at_s": f.start_s})
+    return out
 
 
 def summary(tone_score: float | None, content_score: float | None, overall: Mapping[str, Any],
@@ -135,5 +157,6 @@ def summary(tone_score: float | None, content_score: float | None, overall: Mapp
             balance += f" This call: tone {tone_score:.0f} is ahead of content {content_score:.0f}: the words need more attention than the voice."
         else:
             balance += f" This call: content {content_score:.0f} is ahead of tone {tone_score:.0f}: the words are better than the way they were said."
-    work = [f"{i}. {p['label']} ({p['side']}): worth {p['points']:.1f} points. {p['evidence']}" for i, p in enumerate(tops, 1)]
+    work = [f"{i}. {p['label']} ({p['side']}): worth {p['points']:.1f} points. {p['evidence']}" if p.get("points") is not None
+            else f"{i}. {p['evidence']}" for i, p in enumerate(tops, 1)]
     return {"balance": balance, "work_on_first": list(tops), "work_on_first_text": work}

@@ -109,8 +109,9 @@ def _summary(c: Mapping[str, Any]) -> str:
     work = [w for w in s.get("work_on_first") or () if isinstance(w, Mapping)]
     if work:
         items = "".join(
-            f'<li><strong>{_e(w.get("label"))}</strong> <span class="sub">({_e(w.get("side"))}, worth '
-            f'{_num(w.get("points"), "{:.1f}")} points)</span><div class="ev" dir="auto">{_e(w.get("evidence"))}</div></li>'
+            f'<li><strong>{_e(w.get("label"))}</strong> <span class="sub">({_e(w.get("side"))}'
+            + (f', worth {_num(w.get("points"), "{:.1f}")} points' if w.get("points") is not None else "")
+            + f')</span><div class="ev" dir="auto">{_e(w.get("evidence"))}</div></li>'
             for w in work)
         parts.append(f'<h3>Work on first</h3><ol class="work">{items}</ol>')
     return "".join(parts)

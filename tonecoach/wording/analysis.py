@@ -68,8 +68,13 @@ def translate_turns(transcriber, segments: Sequence[Segment], roles: Mapping[str
 
 def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], language: str | None,
                     model: WordingModel | None, translations: Mapping[int, str] | None, rubric: Rubric,
-                    tone: ToneResult, warnings: list[str]) -> tuple[dict[str, Any], list[FeedbackItem]]:
-    """The report's ``content`` mapping and the wording feedback items (rewordings and mismatches)."""
+                    tone: ToneResult, warnings: list[str],
+                    feedback: Sequence[FeedbackItem] = ()) -> tuple[dict[str, Any], list[FeedbackItem]]:
+    """The report's ``content`` mapping and the wording feedback items (rewordings and mismatches).
+
+    ``feedback`` is what the call has been told so far (tone, conversation):
+    it can fill the "work on first" list when few score metrics cost points.
+    """
     lang = normalize_language(language) or "en"
     model_info: dict[str, Any] = {}
     try:
@@ -84,7 +89,7 @@ def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], la
     overall = overall_score(tone.score, score, rubric)
     rewording = rewording_feedback(turns, rubric)
     mismatches = tone_content_mismatches(segments, turns, rubric)
-    tops = priorities(tone.metrics, metrics, overall)
+    tops = priorities(tone.metrics, metrics, overall, feedback=[*feedback, *rewording, *mismatches])
     agent_turns = [t for t in turns if t.role == "agent"]
     content = {
         "score": score,

@@ -9,6 +9,8 @@ size of the batch), then ``close()``. Outcomes are the dicts of
 
 from __future__ import annotations
 
+import abc
+
 import logging
 import os
 import pickle
@@ -38,7 +40,9 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class Backend:
+class Backend(abc.ABC):
+    """Where analyses run: in this process, in worker processes, or on Ray actors."""
+
     name = "backend"
     workers = 1
     threads = 1
@@ -46,8 +50,9 @@ class Backend:
     def start(self) -> None:
         pass
 
+    @abc.abstractmethod
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
-        raise NotImplementedError
+        """Analyse the tasks; yield each task with its result as it finishes (in any order)."""
 
     def close(self, *, cancel: bool = False) -> None:
         pass

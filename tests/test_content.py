@@ -204,8 +204,7 @@ def test_hebrew_report_renders_right_to_left() -> None:
 def test_sample_calls_content(sample_reports) -> None:
     warm, flat = sample_reports.get("warm_agent.flac"), sample_reports.get("flat_rushed_agent.flac")
     stereo = sample_reports.get("stereo_call_8k.wav")
-    if not (warm and flat and stereo):
-        pytest.skip("samples missing")
+    assert warm and flat and stereo, "the bundled samples are part of the repository"
     assert warm.content["score"] > flat.content["score"] + 20
     assert warm.content["overall"]["score"] > flat.content["overall"]["score"]
     cats = {f.category for f in flat.feedback}

@@ -1,10 +1,9 @@
 """Where a batch's analyses run: in this process, in worker processes, or on Ray actors.
 
 Every backend has the same shape: ``start()``, then ``run(tasks)`` yields
-``(task, outcome)`` pairs as analyses finish (with at most ``max_in_flight``
-files submitted and not yet collected, so memory stays bounded whatever the
-size of the batch), then ``close()``. Outcomes are the dicts of
-:meth:`AnalyzerWorker.analyze`.
+``(task, outcome)`` pairs as analyses finish (a worker process has at most
+its next file queued, a Ray actor one file at a time, so memory stays
+bounded whatever the size of the batch), then ``close()``. Outcomes are the dicts of :meth:`AnalyzerWorker.analyze`.
 """
 
 from __future__ import annotations

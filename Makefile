@@ -63,6 +63,7 @@ bench-batch: $(STAMP)
 	$(BIN)/python benchmarks/bench_batch.py
 
 lint: $(STAMP)
+	$(BIN)/python -m ruff --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet ruff
 	$(BIN)/python -m ruff check tonecoach tests scripts benchmarks
 
 clean:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 def evaluate_models(data: Path) -> None:
     import train_wording as T
+
     from tonecoach.wording.lexicon import load_lexicon
     from tonecoach.wording.model import WordingModel, WordingModelOptions
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from tonecoach.report import CallReport
 
@@ -110,8 +109,8 @@ def test_customer_first_call_still_finds_agent_by_greeting(sample_reports):
 
 
 def test_agent_channel_option_overrides(analyzer):
-    from pathlib import Path
     from dataclasses import replace
+    from pathlib import Path
 
     from tonecoach.analyzer import Analyzer
 

@@ -50,7 +50,7 @@ def test_usage_errors_exit_2():
 def test_missing_file_is_one_line_error_and_exit_1(fast_analyzer, tmp_path):
     code, out, err = run(["analyze", str(tmp_path / "nope.wav")])
     assert code == 1
-    lines = [l for l in err.splitlines() if l.strip()]
+    lines = [ln for ln in err.splitlines() if ln.strip()]
     assert len(lines) == 1 and "no such file" in lines[0] and "Traceback" not in err
 
 

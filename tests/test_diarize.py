@@ -17,7 +17,6 @@ import pytest
 from tonecoach.diarize import (
     CELL_S,
     Diarization,
-    DiarizationOptions,
     Diarizer,
     assign_words,
     cluster_speakers,

@@ -286,7 +286,7 @@ class Transcriber:
                                 clip_timestamps=clips)
         out = list(raw)
         for a, b in suspicious:
-            def inside(seg):
+            def inside(seg, a=a, b=b):
                 return a - 0.2 <= (seg.start + seg.end) / 2 <= b + 0.2
             old = [s for s in out if inside(s)]
             new = [s for s in again if inside(s)]

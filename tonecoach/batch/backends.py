@@ -9,7 +9,6 @@ bounded whatever the size of the batch), then ``close()``. Outcomes are the dict
 from __future__ import annotations
 
 import abc
-
 import logging
 import os
 import pickle

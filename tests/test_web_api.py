@@ -68,6 +68,10 @@ def test_the_api_refuses_another_users_recording(web_server, ann_report):
     with pytest.raises(Exception, match="no such report"):
         bob.predict(99999, "nor this", None, api_name="/add_comment")
     assert web_server.store.count(Comment) == before
+    with pytest.raises(Exception, match="no such report"):  # nor may bob re-score it with another agent
+        bob.predict(rid, "S2", api_name="/set_agent")
+    with pytest.raises(Exception, match="one speaker"):  # ann's practice clip has only her voice
+        ann.predict(rid, "S2", api_name="/set_agent")
     # ann's team lead sees it and can comment; ann sees the comment
     assert lee.predict(rid, api_name="/report")["entry"]["agent"] == "ann"
     lee.predict(rid, "Warmer greeting next time", 1.5, api_name="/add_comment")

@@ -194,3 +194,27 @@ def test_agent_records_with_the_microphone(playwright, web_server, tmp_path):
         expect(page.locator("#practice-scores [data-score=tone]")).to_have_count(1)
     finally:
         b.close()
+
+
+def test_correcting_the_agent_in_the_browser(browser, web_server):
+    """bob uploads a two-party call, names the other speaker as the agent, and the report is scored again."""
+    call = SAMPLES / "customer_first_stereo.wav"  # 15 s, the customer on one channel, the agent on the other
+    page = login(browser, web_server.url, "bob")
+    try:
+        page.locator("#practice-audio input[type=file]").set_input_files(str(call))
+        wait_uploaded(page, "#practice-audio")
+        page.locator("#analyze-btn").click()
+        expect(page.locator("#practice-status")).to_contain_text("Analysed: report #", timeout=TIMEOUT_MS)
+        rid = int(re.search(r"report #(\d+)", page.locator("#practice-status").inner_text()).group(1))
+        auto = web_server.store.get_report(rid).agent_speaker
+        page.locator("#practice-agent").get_by_text("Who is the agent?").click()
+        offered = pick(page, "#practice-agent-pick", "customer")
+        assert len(offered) == 2 and sum("(the agent now" in o for o in offered) == 1, offered
+        page.locator("#practice-agent-set").click()
+        expect(page.locator("#practice-status")).to_contain_text("analysed again with", timeout=TIMEOUT_MS)
+        row = web_server.store.get_report(rid)
+        assert row.agent_speaker not in (None, auto)
+        expect(page.locator("#practice-status")).to_contain_text(row.agent_speaker)
+        assert "set to" in row.call_report().agent.reason
+    finally:
+        page.context.close()

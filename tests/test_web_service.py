@@ -277,3 +277,66 @@ def test_parse_time(text, seconds):
 def test_parse_time_refuses_nonsense():
     with pytest.raises(ToneCoachError, match="m:ss"):
         parse_time("soon")
+
+
+def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_path, analyzer):
+    """A two-party call whose agent was chosen wrongly: the other speaker is set as the agent, from the stored
+    audio, by the real Analyzer; id, comments and review stay; the tone now measures that speaker."""
+    coach, u = _world(tmp_path / "data", analyzer)
+    try:
+        src = ROOT / "samples" / "customer_first_stereo.wav"
+        rid = coach.analyze_upload(u["ann"], src, original_name="first.wav")
+        _, before, _ = coach.open(u["ann"], rid)
+        auto = before.agent.speaker
+        other = next(s.id for s in before.speakers if s.id != auto)
+        X.add_comment(coach.store, u["lee"], rid, "check who the agent is", at_s=1.0)
+        X.mark_reviewed(coach.store, u["lee"], rid)
+
+        with pytest.raises(X.NotFoundError):  # another team's agent cannot, nor can they tell it exists
+            coach.set_agent(u["bob"], rid, other)
+        with pytest.raises(UploadError, match="pick one of the call's speakers"):
+            coach.set_agent(u["ann"], rid, "S9")
+        assert coach.set_agent(u["ann"], rid, auto) == (rid, False)  # already the agent: nothing to do
+
+        assert coach.set_agent(u["lee"], rid, other) == (rid, True)
+        entry, after, _ = coach.open(u["ann"], rid)
+        assert after.agent.speaker == other and after.agent.method == "option"
+        assert "by lee in the web app" in after.agent.reason and f"automatic choice was {auto}" in after.agent.reason
+        assert after.options["agent_speaker"] == other
+        roles = {s.id: s.role for s in after.speakers}
+        assert roles[other] == "agent" and roles[auto] == "customer"
+        # the tone side now measures the new agent: its rate is that speaker's, as measured the first time
+        wpm_other = next(s.prosody["words_per_minute"] for s in before.speakers if s.id == other)
+        rate = next(m for m in after.tone.metrics if m.name == "speaking_rate")
+        assert rate.value == pytest.approx(wpm_other, rel=0.05)
+        assert after.audio.path == "first.wav"
+        # one report, the same id, with its comment and review state; the columns follow the new report
+        assert coach.store.count(Report) == 1
+        assert [c.text for c in X.comments(coach.store, u["ann"], rid)] == ["check who the agent is"]
+        assert entry.reviewed_at is not None
+        row = coach.store.get_report(rid)
+        assert row.agent_speaker == other and row.tone_score == after.tone.score
+    finally:
+        coach.store.close()
+
+
+def test_correcting_the_agent_refuses_one_speaker_and_audio_not_kept(setup):
+    coach, u, fake, tmp = setup
+    rid = coach.analyze_upload(u["ann"], tone_wav(tmp / "c.wav", seconds=10.0))
+    with pytest.raises(UploadError, match="one speaker"):
+        coach.set_agent(u["ann"], rid, "S1")
+    with pytest.raises(X.NotFoundError):
+        coach.set_agent(u["ann"], 999, "S1")
+    # a two-speaker report whose audio is not in the data directory (a batch report, say)
+    from dataclasses import replace
+
+    from tonecoach.report import Speaker
+
+    two = make_report(model="fake")
+    two = replace(two, speakers=(*two.speakers, Speaker("S2", "unknown", 3.0, None, {})),
+                  tone=replace(two.tone, rubric_version=fake.rubric.version))
+    rid2 = X.save_upload(coach.store, u["ann"], two, sha256="ab" * 32, original_name="old.wav", size_bytes=1,
+                         stored_path=None)
+    with pytest.raises(UploadError, match="was not kept"):
+        coach.set_agent(u["ann"], rid2, "S2")
+    assert coach.store.get_report(rid2).agent_speaker == "S1"

@@ -18,14 +18,23 @@ import numpy as np
 
 from . import __version__
 from . import prosody as P
-from .asr import Transcriber, TranscriptionOptions, Transcript
+from .asr import Transcriber, TranscriptionOptions
 from .audio import Audio, AudioOptions, load
 from .conversation import analyze_conversation, decide_agent, merge_feedback
 from .diarize import DiarizationOptions, Diarizer, assign_words
 from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
 from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
-from .speakers import apply_mask, build_turns, channel_relation, dominance_mask, is_bleed, join_words, split_phrases, turn_segments
+from .speakers import (
+    apply_mask,
+    build_turns,
+    channel_relation,
+    dominance_mask,
+    is_bleed,
+    join_words,
+    split_phrases,
+    turn_segments,
+)
 from .wording.call import WordingOptions
 from .wording.model import WordingModel
 
@@ -112,8 +121,12 @@ class Analyzer:
 
     # -- public -----------------------------------------------------------------------------
     def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
-                label: str | None = None) -> CallReport:
+                label: str | None = None, agent_speaker: str | None = None) -> CallReport:
         """Analyse one call: a path, bytes, an array (with ``sample_rate``) or a Gradio tuple.
+
+        ``agent_speaker`` names the agent for this call only (as
+        ``AnalyzerOptions.agent_speaker`` does for every call): the web app
+        uses it when a person corrects the automatic choice.
 
         Raises
         ------
@@ -181,9 +194,10 @@ class Analyzer:
         t2 = time.perf_counter()
         turns = build_turns(words_by, max_gap_s=self.options.max_turn_gap_s)
         segs = turn_segments(turns)
-        agent = self._agent(channels, segs)
-        if self.options.agent_speaker and self.options.agent_speaker not in {c.id for c in channels}:
-            warnings.append(f"--agent-speaker {self.options.agent_speaker} names no speaker of this call "
+        forced = agent_speaker or self.options.agent_speaker
+        agent = self._agent(channels, segs, forced)
+        if forced and forced not in {c.id for c in channels}:
+            warnings.append(f"--agent-speaker {forced} names no speaker of this call "
                             f"({', '.join(c.id for c in channels)}); the agent was chosen from the evidence")
         tracks = self._tracks(channels, sr) if n_words else {}
         by_id = {c.id: c for c in channels}
@@ -246,7 +260,7 @@ class Analyzer:
             warnings=tuple(warnings),
             timings_s={k: round(v, 3) for k, v in timings.items()},
             agent=agent,
-            options={**self.options.to_dict(), "rubric_version": self.rubric.version, "rubric_path": self.rubric.path},
+            options={**self.options.to_dict(), "agent_speaker": forced, "rubric_version": self.rubric.version, "rubric_path": self.rubric.path},
             timeline=timeline,
             conversation=None if conv is None else {**conv.to_dict(), "diarization": dia.to_dict() if dia else None},
             content=content,
@@ -287,12 +301,12 @@ class Analyzer:
             _Channel("right", 1, right, keep_r),
         ], None
 
-    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment]) -> AgentDecision:
+    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment], forced: str | None) -> AgentDecision:
         ids = [c.id for c in channels]
         side = self.options.agent_channel
-        if len(ids) > 1 and side in ids and self.options.agent_speaker not in ids:
+        if len(ids) > 1 and side in ids and forced not in ids:
             return AgentDecision(side, "option", f"--agent-channel {side}", 1.0)
-        return decide_agent(segs, ids, forced=self.options.agent_speaker)
+        return decide_agent(segs, ids, forced=forced)
 
     def _tracks(self, channels: Sequence[_Channel], sr: int) -> dict[str, tuple[P.PitchTrack, P.EnergyTrack]]:
         """Pitch and energy tracks per speaker, computed once per signal (diarized speakers share one)."""

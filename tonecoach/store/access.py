@@ -44,6 +44,7 @@ __all__ = [
     "get_entry",
     "load_report",
     "mark_reviewed",
+    "replace_report",
     "save_upload",
     "trend",
     "visible_agents",
@@ -328,6 +329,21 @@ def mark_reviewed(store: Store, viewer: Account, report_id, *, reviewed: bool = 
             s.add(row)
         row.reviewed_at = utcnow() if reviewed else None
         row.reviewed_by_user_id = viewer.id if reviewed else None
+    out = get_entry(store, viewer, e.report_id)
+    assert out is not None
+    return out
+
+
+def replace_report(store: Store, viewer: Account, report_id, report: CallReport) -> Entry:
+    """Replace a report ``viewer`` may see with a new analysis of the same recording (e.g. another agent speaker).
+
+    Its id, comments, history and review state stay. A report the viewer may
+    not see raises :class:`NotFoundError`, as one that does not exist.
+    """
+    e = get_entry(store, viewer, report_id)
+    if e is None:
+        raise NotFoundError(NOT_FOUND)
+    store.replace_report(e.report_id, report)
     out = get_entry(store, viewer, e.report_id)
     assert out is not None
     return out

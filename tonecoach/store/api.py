@@ -264,6 +264,29 @@ class Store:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def replace_report(self, report_id: int, report: CallReport) -> None:
+        """Put a new analysis of the same recording in place of report ``report_id``, in one transaction.
+
+        The id stays, and with it the comments, the upload history and the
+        review state; the JSON and the metric columns are the new report's.
+        The new report must come from the same model and rubric version (the
+        row's identity), else :class:`StoreError`.
+        """
+        model_name, rubric_version = _model_name(report), report.tone.rubric_version
+        report_json = report.to_json(indent=None)
+        metrics = report_metrics(report)
+        with self.write() as s:
+            row = s.get(Report, int(report_id))
+            if row is None:
+                raise StoreError(f"no report {report_id}")
+            if (row.model_name, row.rubric_version) != (model_name, rubric_version):
+                raise StoreError(f"report {report_id} was made with {row.model_name} and rubric {row.rubric_version}; "
+                                 f"the new analysis with {model_name} and rubric {rubric_version} cannot replace it")
+            row.report_json = report_json
+            row.tonecoach_version = report.tonecoach_version or row.tonecoach_version
+            for k, v in metrics.items():
+                setattr(row, k, v)
+
     def record_items(self, items: Sequence[ItemRecord], *, model_name: str | None = None,
                      rubric_version: str | None = None) -> None:
         """Insert or update batch items by path, in one transaction."""

@@ -56,6 +56,12 @@ def build_app(coach: Coach) -> gr.Blocks:
                                         label="Comments from your team lead", elem_id="practice-comments")
                 with gr.Accordion("Tone metrics and their evidence", open=False):
                     details = gr.HTML()
+                with gr.Accordion("Who is the agent? Correct the automatic choice", open=False, elem_id="practice-agent"):
+                    with gr.Row():
+                        agent_pick = gr.Dropdown(label="The agent is", choices=[], interactive=False, scale=3,
+                                                 elem_id="practice-agent-pick")
+                        agent_btn = gr.Button("Score again with this speaker as the agent", scale=1,
+                                              elem_id="practice-agent-set")
                 with gr.Accordion("Re-take drill: record a flagged line again", open=True, elem_id="retake"):
                     with gr.Row():
                         line = gr.Dropdown(label="Pick a flagged line", choices=[], elem_id="retake-line")
@@ -92,6 +98,12 @@ def build_app(coach: Coach) -> gr.Blocks:
                     r_moment_audio = gr.Audio(label="That moment", interactive=False, autoplay=True)
                 with gr.Accordion("Tone metrics and their evidence", open=False):
                     r_details = gr.HTML()
+                with gr.Accordion("Who is the agent? Correct the automatic choice", open=False, elem_id="review-agent"):
+                    with gr.Row():
+                        r_agent_pick = gr.Dropdown(label="The agent is", choices=[], interactive=False, scale=3,
+                                                   elem_id="review-agent-pick")
+                        r_agent_btn = gr.Button("Score again with this speaker as the agent", scale=1,
+                                                elem_id="review-agent-set")
                 r_line = gr.Dropdown(visible=False)
                 r_comments = gr.Dataframe(headers=R.COMMENT_COLUMNS, value=[], interactive=False, wrap=True,
                                           label="Comments", elem_id="review-comments")
@@ -120,8 +132,8 @@ def build_app(coach: Coach) -> gr.Blocks:
         api_btn = gr.Button(visible=False)
 
         # ---------------------------------------------------------------------- events
-        shown = [current, scores, timeline, feedback, moment, details, line, comments]
-        r_shown = [r_current, r_scores, r_timeline, r_feedback, r_moment, r_details, r_line, r_comments]
+        shown = [current, scores, timeline, feedback, moment, details, line, comments, agent_pick]
+        r_shown = [r_current, r_scores, r_timeline, r_feedback, r_moment, r_details, r_line, r_comments, r_agent_pick]
         private = {"api_visibility": "undocumented"}
 
         demo.load(h.on_load, None, [whoami, review_tab, history, f_agent, f_lang, table, pick, t_agent],
@@ -134,6 +146,8 @@ def build_app(coach: Coach) -> gr.Blocks:
         line.input(h.play_moment, [current, line], [line_audio], api_name="ui_play_line", **private)
         compare_btn.click(h.retake, [current, line, take], [retake_md, retake_table], api_name="ui_retake",
                           concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+        agent_btn.click(h.set_agent, [current, agent_pick], [status, *shown], api_name="ui_set_agent",
+                        concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
 
         filters = [f_agent, f_from, f_to, f_lang, f_min, f_max, f_rev]
         apply_btn.click(h.review_refresh, filters, [table, pick, r_filter_status], api_name="ui_review_table", **private)
@@ -144,6 +158,8 @@ def build_app(coach: Coach) -> gr.Blocks:
                     **private)
         reviewed_btn.click(h.toggle_reviewed, [r_current], [reviewed_btn, r_status], api_name="ui_mark_reviewed",
                            **private).then(h.review_refresh, filters, [table, pick, r_filter_status], api_visibility="private")
+        r_agent_btn.click(h.set_agent, [r_current, r_agent_pick], [r_status, *r_shown], api_name="ui_review_set_agent",
+                          concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
         t_agent.input(h.trend, [t_agent], [plot], api_name="ui_trend", **private)
         pw_btn.click(h.change_password, [old_pw, new_pw, new_pw2], [pw_status], api_name="ui_change_password",
                      **private).then(lambda: ("", "", ""), None, [old_pw, new_pw, new_pw2], api_visibility="private")
@@ -154,4 +170,5 @@ def build_app(coach: Coach) -> gr.Blocks:
         gr.api(h.api_report, api_name="report")
         gr.api(h.api_comments, api_name="comments")
         gr.api(h.api_add_comment, api_name="add_comment")
+        gr.api(h.api_set_agent, api_name="set_agent", concurrency_limit=n_workers, concurrency_id=ANALYSIS)
     return demo

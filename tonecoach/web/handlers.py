@@ -9,6 +9,7 @@ not exist.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import logging
 import math
@@ -107,10 +108,11 @@ class Handlers:
 
     # -- practice -----------------------------------------------------------------------------
     def _report_outputs(self, acc: Account, report_id) -> tuple:
-        """current id, scores, timeline, feedback rows, moment choices, details, re-take choices, comments."""
+        """current id, scores, timeline, feedback rows, moment choices, details, re-take choices, comments, agent."""
         got = self.coach.open(acc, report_id)
         if got is None:
-            return (None, "", "", [], gr.Dropdown(choices=[], value=None), "", gr.Dropdown(choices=[], value=None), [])
+            return (None, "", "", [], gr.Dropdown(choices=[], value=None), "", gr.Dropdown(choices=[], value=None), [],
+                    gr.Dropdown(choices=[], value=None, interactive=False))
         entry, report, _ = got
         return (
             entry.report_id,
@@ -121,6 +123,8 @@ class Handlers:
             R.details_html(report),
             gr.Dropdown(choices=R.retake_choices(report), value=None),
             R.comment_rows(access.comments(self.store, acc, entry.report_id)),
+            gr.Dropdown(choices=R.agent_choices(report), value=report.agent.speaker if report.agent else None,
+                        interactive=len(report.speakers) > 1),
         )
 
     def analyze(self, audio_path: str | None, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
@@ -176,6 +180,24 @@ class Handlers:
         md = (f"**Before** (the flagged line): “{r.line_before}”\n\n**Your new take:** “{r.line_after or '(no words heard)'}”"
               f"\n\nThe ▶ row is what the feedback was about ({r.category}).{warn}")
         return md, R.retake_rows(r)
+
+    def set_agent(self, report_id, speaker, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+        """Analyse the report again with another speaker as the agent; outputs: status, the report."""
+        acc = self.viewer(request)
+        if _report_id(report_id) is None:
+            return ("Analyse or open a recording first.", *self._report_outputs(acc, None))
+        try:
+            rid, changed = self.coach.set_agent(acc, report_id, speaker or None,
+                                                progress=lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
+        except ToneCoachError as exc:
+            return (f"**The agent was not changed:** {exc}", *self._report_outputs(acc, report_id))
+        except Exception:
+            log.exception("setting the agent of report %s failed for %s", report_id, acc.name)
+            return ("**The agent was not changed:** an internal error occurred; the details are in the server log.",
+                    *self._report_outputs(acc, report_id))
+        msg = (f"Report #{rid} analysed again with **{speaker}** as the agent." if changed
+               else f"**{speaker}** is the agent of this report already.")
+        return (msg, *self._report_outputs(acc, rid))
 
     # -- review -------------------------------------------------------------------------------
     def _review_rows(self, acc: Account, f: access.Filters):
@@ -304,6 +326,17 @@ class Handlers:
         except ToneCoachError as exc:
             raise gr.Error(str(exc)) from None
         return {"id": c.id, "author": c.author, "at_s": c.at_s, "text": c.text}
+
+    def api_set_agent(self, report_id: int, speaker: str, request: gr.Request) -> dict:
+        """Analyse a report you may see again with ``speaker`` (an id from its ``speakers``) as the agent."""
+        acc = self.viewer(request)
+        try:
+            rid, changed = self.coach.set_agent(acc, report_id, speaker)
+        except ToneCoachError as exc:
+            raise gr.Error(str(exc)) from None
+        _, report, _ = self.coach.open(acc, rid)
+        return {"report_id": rid, "changed": changed, "agent": dataclasses.asdict(report.agent) if report.agent else None,
+                "tone_score": report.tone.score, "content_score": R.content_score(report)}
 
     def api_analyze(self, audio_path: str | None, request: gr.Request) -> dict:
         """Analyse an audio file as yours; returns the report id, both scores and the feedback."""

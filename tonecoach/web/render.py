@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import html_report as H
-from ..html_conversation import conversation_section
 from ..html_content import CONTENT_CSS, content_section
+from ..html_conversation import conversation_section
 from ..report import CallReport, FeedbackItem
 from ..store.access import CommentView, Entry
 from .service import Retake, flagged_segment
@@ -152,6 +152,17 @@ def feedback_rows(report: CallReport) -> list[list[Any]]:
 def feedback_choices(report: CallReport) -> list[tuple[str, int]]:
     """Dropdown choices for "play this moment": (label, feedback index)."""
     return [(f"{n}. {clock(fb.start_s)} {fb.category}", n - 1) for n, fb in enumerate(report.feedback, 1)]
+
+
+def agent_choices(report: CallReport) -> list[tuple[str, str]]:
+    """Dropdown choices for "who is the agent": (label with talk time and first words, speaker id)."""
+    out = []
+    for sp in report.speakers:
+        first = next((s.text for s in sorted(report.segments, key=lambda s: s.start_s) if s.speaker == sp.id), "")
+        first = first if len(first) <= 60 else first[:57] + "..."
+        role = "the agent now" if report.agent and report.agent.speaker == sp.id else sp.role
+        out.append((f"{sp.id} ({role}, {sp.talk_time_s:.0f} s of talk): “{first}”", sp.id))
+    return out
 
 
 def retake_choices(report: CallReport) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ import math
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -145,11 +145,13 @@ class Coach:
                         self._analyzer = Analyzer()
         return self._analyzer
 
-    def _analyze(self, source, *, progress: Progress | None, label: str | None) -> CallReport:
+    def _analyze(self, source, *, progress: Progress | None, label: str | None,
+                 agent_speaker: str | None = None) -> CallReport:
         prog = progress or (lambda f, m: None)
         prog(0.0, "waiting for a free analysis slot")
+        extra = {"agent_speaker": agent_speaker} if agent_speaker else {}
         with self._slots:
-            return self.analyzer.analyze(source, progress=prog, label=label)
+            return self.analyzer.analyze(source, progress=prog, label=label, **extra)
 
     # -- uploads ----------------------------------------------------------------------------
     def check_upload(self, path: str | os.PathLike | None) -> tuple[Path, int]:
@@ -235,6 +237,50 @@ class Coach:
         if not (0 <= int(index) < len(fb)):
             return None
         return self.clip(viewer, report_id, fb[int(index)].start_s, fb[int(index)].end_s)
+
+    # -- correcting the agent ---------------------------------------------------------------
+    def set_agent(self, viewer: Account, report_id, speaker: str | None, *,
+                  progress: Progress | None = None) -> tuple[int, bool]:
+        """Analyse a report's stored audio again with ``speaker`` as the agent, and put it in the report's place.
+
+        For a call where the automatic choice picked the wrong speaker (see the
+        report's ``agent``). Everyone who may see the report may correct it.
+        The report keeps its id, comments and review state; its ``agent``
+        says who set it and what the automatic choice was. Returns
+        ``(report id, changed)``: ``changed`` is False when ``speaker`` was the
+        agent already.
+        """
+        got = self.open(viewer, report_id)
+        if got is None:
+            raise access.NotFoundError(access.NOT_FOUND)
+        entry, report, rel = got
+        ids = [s.id for s in report.speakers]
+        if len(ids) < 2:
+            raise UploadError("this recording has one speaker, who is the agent")
+        if speaker not in ids:
+            raise UploadError(f"pick one of the call's speakers ({', '.join(ids)})")
+        before = report.agent
+        if before is not None and before.speaker == speaker:
+            return entry.report_id, False
+        path = self.store.data_dir / rel if rel else None
+        if path is None or not path.is_file():
+            raise UploadError("the audio of this report was not kept in the data directory, so it cannot be analysed "
+                              "again; run 'tonecoach analyze FILE --agent-speaker' on the original file")
+        a, row = self.analyzer, self.store.get_report(entry.report_id)
+        if row is not None and (row.model_name, row.rubric_version) != (a.options.transcription.model, a.rubric.version):
+            raise UploadError(f"this report was made with the model {row.model_name} and rubric {row.rubric_version}; the "
+                              f"app now runs {a.options.transcription.model} and rubric {a.rubric.version}. Upload the "
+                              "call again to get a new report, then correct its agent")
+        new = self._analyze(str(path), progress=progress, label=report.audio.path, agent_speaker=speaker)
+        if new.agent is None or new.agent.speaker != speaker:
+            raise ToneCoachError(f"the new analysis did not find the speaker {speaker} again "
+                                 f"(it has {', '.join(s.id for s in new.speakers) or 'none'}); nothing was changed")
+        was = f"{before.speaker} ({before.method}: {before.reason})" if before is not None else "none"
+        new = replace(new, agent=replace(new.agent, reason=f"set to {speaker} by {viewer.name} in the web app; "
+                                                           f"the automatic choice was {was}"))
+        access.replace_report(self.store, viewer, entry.report_id, new)
+        log.info("%s set the agent of report %d to %s (tone %s)", viewer.name, entry.report_id, speaker, new.tone.score)
+        return entry.report_id, True
 
     # -- the re-take drill ------------------------------------------------------------------
     def retake(self, viewer: Account, report_id, index: int, take_path: str | os.PathLike | None, *,

@@ -16,7 +16,11 @@ It prints wall time, audio hours per wall hour, the ratio to the sequential
 run, the peak resident memory per worker process (from the batch summary;
 for ``analyze``, of its one process) and the CPU time spent per minute of
 audio (which, unlike wall time, hardly depends on what else the machine runs). With ``--repeat R`` the
-commands run R times, interleaved, and the medians count.
+commands run R times, interleaved, and the medians count. Before any timing,
+each command runs once on a single short call (``--warmup``, on by default),
+so that every mode finds torch, Ray and the models in the page cache: the
+first Ray start after a reboot reads several hundred MB from disk and took
+21 s instead of 2.5 s here, which is a cold disk, not Ray's throughput.
 
     .venv/bin/python benchmarks/bench_batch.py                 # or: make bench-batch
     .venv/bin/python benchmarks/bench_batch.py --calls 8 --model base --repeat 3
@@ -80,6 +84,8 @@ def main() -> None:
     ap.add_argument("--model", default="base", help="Whisper model (default base)")
     ap.add_argument("--repeat", type=int, default=1, help="run each command this many times; medians count")
     ap.add_argument("--no-ray", action="store_true", help="skip the Ray run")
+    ap.add_argument("--no-warmup", dest="warmup", action="store_false",
+                    help="skip the untimed first run of each command on one short call")
     args = ap.parse_args()
 
     tc = [sys.executable, "-m", "tonecoach"]
@@ -98,12 +104,24 @@ def main() -> None:
                                    "--progress", "never", *extra]
 
         modes = {
-            SEQUENTIAL: lambda k: tc + ["analyze", *files, "--model", args.model, "-q", "--progress", "never"],
+            SEQUENTIAL: lambda k, fs=files: tc + ["analyze", *fs, "--model", args.model, "-q", "--progress", "never"],
             "batch --workers 1": batch("w1", "--workers", "1"),
             "batch --workers 2": batch("w2", "--workers", "2"),
         }
         if not args.no_ray:
             modes["batch --ray (local) --workers 2"] = batch("ray", "--workers", "2", "--ray")
+        if args.warmup:
+            warm = tmp / "warm"
+            warm.mkdir()
+            y, sr = sf.read(str(SOURCE), dtype="int16", always_2d=True)
+            sf.write(str(warm / "warm.wav"), y[: sr * 10], sr, subtype="PCM_16")
+            t = time.perf_counter()
+            for name, cmd in modes.items():
+                if name == SEQUENTIAL:
+                    run(cmd("warm", [str(warm / "warm.wav")]))
+                else:
+                    run([str(warm) if a == str(calls) else a for a in cmd("warm")])
+            print(f"  warm-up (each command once on a 10 s call): {time.perf_counter() - t:.1f} s", flush=True)
         walls: dict[str, list[float]] = {m: [] for m in modes}
         rss: dict[str, float] = {}
         cpus: dict[str, list[float]] = {m: [] for m in modes}

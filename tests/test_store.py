@@ -316,6 +316,33 @@ def test_store_audio_by_content_hash(tmp_path):
         store_audio(tmp_path / "data", tmp_path / "missing.wav")
 
 
+def test_copies_cut_short_by_a_killed_process_are_swept(tmp_path):
+    """A process killed mid-copy leaves a .tmp- file beside the audio; the next batch or server start removes it."""
+    import os
+    import time
+
+    from tonecoach.batch import BatchOptions, run_batch
+    from tonecoach.store.files import sweep_stale_temp
+
+    kept = store_audio(tmp_path / "data", b"audio bytes")
+    stale = kept.parent / ".tmp-killed"
+    stale.write_bytes(b"half a copy")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    fresh = kept.parent / ".tmp-copying-now"  # another process's copy in progress: left alone
+    fresh.write_bytes(b"in progress")
+    assert sweep_stale_temp(tmp_path / "data") == 1
+    assert not stale.exists() and fresh.exists() and kept.exists()
+    assert sweep_stale_temp(tmp_path / "nowhere") == 0
+
+    stale.write_bytes(b"half a copy")
+    os.utime(stale, (old, old))
+    (tmp_path / "empty").mkdir()
+    run_batch([str(tmp_path / "empty")], BatchOptions(db_url=str(tmp_path / "b.db"), data_dir=str(tmp_path / "data"),
+                                                      copy_audio=True, workers=0))
+    assert not stale.exists() and fresh.exists() and kept.exists()
+
+
 def test_times_read_back_aware_in_utc(store):
     import datetime as dt
 

@@ -22,7 +22,7 @@ from ..analyzer import AnalyzerOptions
 from ..errors import ToneCoachError
 from ..report import CallReport
 from ..store import ItemRecord, Store, StoreError, StoreLockedError
-from ..store.files import store_audio
+from ..store.files import store_audio, sweep_stale_temp
 from .backends import Backend, InlineBackend, ProcessBackend, RayBackend, available_cores
 from .progress import BatchProgress
 from .results import STATUSES, BatchResult, CallSummary, FileResult
@@ -175,6 +175,8 @@ def _excluded(opts: BatchOptions, store: Store) -> list[str]:
 def _run(inputs, opts: BatchOptions, store: Store, analyzer, progress, echo, model_name, rubric_version,
          t_start) -> BatchResult:
     say = echo or (lambda line: None)
+    if opts.copy_audio:
+        sweep_stale_temp(store.data_dir)  # copies cut short by a batch that was killed
     scanned = scan(inputs, exclude=_excluded(opts, store))
     results: dict[str, FileResult] = {}  # by path, in scan order at the end
     earlier: dict[str, int] = {}  # sha256 -> id of a report made before this run

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import StoreError
 
-__all__ = ["AUDIO_DIR", "audio_path", "sha256_bytes", "sha256_file", "sha256_stream", "store_audio"]
+__all__ = ["AUDIO_DIR", "audio_path", "sha256_bytes", "sha256_file", "sha256_stream", "store_audio", "sweep_stale_temp"]
 
 AUDIO_DIR = "audio"
 _CHUNK = 1 << 20
+_TMP_PREFIX = ".tmp-"
 
 
 def sha256_bytes(data: bytes | bytearray | memoryview) -> str:
@@ -100,7 +102,7 @@ def _copy(src: BinaryIO, dst: BinaryIO, expected: str) -> None:
 
 def _atomic_write(dest: Path, write) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=dest.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -114,3 +116,26 @@ def _atomic_write(dest: Path, write) -> Path:
             pass
         raise
     return dest
+
+
+def sweep_stale_temp(data_dir: str | os.PathLike, *, max_age_s: float = 3600.0) -> int:
+    """Delete the temporary copies that a killed process left in ``<data_dir>/audio`` (older than ``max_age_s``).
+
+    A copy in progress is renamed into place within seconds, so a ``.tmp-``
+    file an hour old belongs to a process that was killed mid-copy (SIGKILL,
+    a power cut). Returns how many were deleted. Called when a batch or the
+    web app starts.
+    """
+    root = Path(data_dir) / AUDIO_DIR
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - max_age_s
+    n = 0
+    for p in root.glob(f"*/{_TMP_PREFIX}*"):
+        try:
+            if p.is_file() and p.stat().st_mtime < cutoff:
+                p.unlink()
+                n += 1
+        except OSError:  # gone meanwhile, or not ours to delete: leave it
+            continue
+    return n

@@ -19,6 +19,7 @@ from typing import TextIO
 from ..errors import ToneCoachError
 from ..store import Store
 from ..store.accounts import ADMIN_PASSWORD_ENV, authenticate, ensure_admin
+from ..store.files import sweep_stale_temp
 from .service import Coach, CoachOptions
 
 __all__ = ["LoginThrottle", "ServeOptions", "launch", "make_auth", "prepare", "serve"]
@@ -87,6 +88,7 @@ def prepare(options: ServeOptions, *, out: TextIO | None = None) -> tuple[Coach,
     from .app import build_app
 
     store = Store(options.db_url, data_dir=options.data_dir)
+    sweep_stale_temp(store.data_dir)
     password = ensure_admin(store)
     if out is not None:
         if password:

@@ -56,6 +56,7 @@ __all__ = [
     "Overlap",
     "Diarization",
     "Diarizer",
+    "silhouette",
     "speech_regions",
     "mel_frames",
     "window_embeddings",
@@ -458,7 +459,7 @@ def cluster_speakers(emb: np.ndarray, spans: Sequence[np.ndarray], active_cells:
     x = _unit(emb - emb.mean(0))
     min_cells = max(1, int(round(o.min_turn_s / CELL_S)))
     per_window_s = o.hop_s
-    best = None
+    accepted: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     tried = []
     for k in range(2, max(2, o.max_speakers) + 1):
         if len(emb) < 2 * k:
@@ -490,15 +491,52 @@ def cluster_speakers(emb: np.ndarray, spans: Sequence[np.ndarray], active_cells:
                       "accepted": bool(ok)})
         if not ok:
             break
-        best = (k, cells, scores)
+        accepted[k] = (cells, scores, lab)
     ev: dict[str, Any] = {"windows": int(len(emb)), "tried": tried,
                           "thresholds": {"distinct_similarity": o.distinct_similarity,
                                          "turn_taking_similarity": o.turn_taking_similarity, "min_turns": o.min_turns}}
-    if best is None:
+    if not accepted:
         ev["decision"] = "one voice: no split gave clusters that differ enough or take turns"
         return one, np.zeros((n_cells, 1)), ev
-    ev["decision"] = f"{best[0]} voices"
-    return best[1], best[2], ev
+    k = max(accepted)
+    if len(accepted) > 1:
+        # several counts pass the thresholds: the one whose clusters are best separated (silhouette) wins.
+        # On telephone-band speech one voice split in two can look as distinct as two voices, but the
+        # windows of a true split sit clearly closer to their own cluster than to the next.
+        sil = {j: silhouette(x, accepted[j][2]) for j in sorted(accepted)}
+        ev["silhouette"] = {str(j): round(v, 3) for j, v in sil.items()}
+        k = max(sil, key=lambda j: (round(sil[j], 6), -j))
+        ev["decision"] = f"{k} voices (the best separated of {', '.join(str(j) for j in sorted(accepted))} by silhouette)"
+    else:
+        ev["decision"] = f"{k} voices"
+    return accepted[k][0], accepted[k][1], ev
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray, *, max_points: int = 1500) -> float:
+    """Mean silhouette (Rousseeuw 1987) of unit vectors ``x`` under ``labels``, with cosine distance.
+
+    On at most ``max_points`` windows taken evenly across the call, so a long
+    call costs a few MB, not a full distance matrix. A window alone in its
+    cluster scores 0.
+    """
+    n = len(x)
+    idx = np.linspace(0, n - 1, min(n, max_points)).round().astype(int) if n > max_points else np.arange(n)
+    xs, ls = x[idx], np.asarray(labels)[idx]
+    ks = np.unique(ls)
+    if len(ks) < 2:
+        return 0.0
+    dist = 1.0 - xs @ xs.T
+    mean_to = np.stack([dist[:, ls == c].sum(1) for c in ks], axis=1)  # (m, k) summed distance to each cluster
+    sizes = np.array([np.sum(ls == c) for c in ks], float)
+    own = np.searchsorted(ks, ls)
+    rows = np.arange(len(ls))
+    n_own = sizes[own] - 1.0
+    a = np.where(n_own > 0, mean_to[rows, own] / np.maximum(n_own, 1.0), 0.0)
+    other = mean_to / sizes[None, :]
+    other[rows, own] = np.inf
+    b = other.min(1)
+    s = np.where(n_own > 0, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(np.mean(s))
 
 
 # -- overlaps and words -----------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Yardsticks for checking tonecoach against references: text normalisation for WER, Praat's pitch.
 
 Used by the tests and the benchmarks; nothing here runs during an analysis.
-:func:`praat_pitch` needs ``praat-parselmouth`` (a test dependency).
+:func:`praat_pitch` needs ``praat-parselmouth`` and :func:`spliced_call` needs
+``scipy`` (test dependencies).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 
 import numpy as np
 
-__all__ = ["FILLER_WORDS", "normalise_text", "praat_pitch"]
+__all__ = ["FILLER_WORDS", "SPLICE_CALLS", "SPLICE_VOICES", "normalise_text", "praat_pitch", "spliced_call"]
 
 #: Hesitations that references leave out; word error rates are counted without them.
 FILLER_WORDS = frozenset({"um", "umm", "uh", "uhm", "hmm", "mm", "mhm", "er", "erm", "ah"})
@@ -46,3 +47,89 @@ def praat_pitch(y: np.ndarray, sr: int, *, hop_s: float = 0.01, floor_hz: float 
     q1, q3 = np.percentile(f1[f1 > 0], [25, 75])
     p2 = snd.to_pitch(time_step=hop_s, pitch_floor=0.75 * q1, pitch_ceiling=1.5 * q3)
     return p2.xs(), p2.selected_array["frequency"]
+
+
+# -- calls spliced from recordings of different people (speaker separation, out of sample) ------------------
+
+SPLICE_SR = 16000
+SPLICE_VOICES = {"OSR": "OSR_us_000_0034_8k.wav", "JFK": "whisper_jfk.flac", "LS1995": "librispeech-1995-1837-0001.wav",
+                 "LS1272": "leopard_test_en.wav"}
+SPLICE_CALLS = [("OSR", "JFK"), ("OSR", "LS1995"), ("LS1995", "LS1272"), ("JFK", "LS1272"), ("OSR", "JFK", "LS1995")]
+
+
+def _phone_band(y):
+    from scipy.signal import butter, sosfiltfilt
+
+    return sosfiltfilt(butter(6, [300, 3400], btype="band", fs=SPLICE_SR, output="sos"), y)
+
+
+def _speech_pieces(y, *, min_gap_s=0.3, min_len_s=0.5, lo_s=1.5, hi_s=4.0) -> list[tuple[int, int]]:
+    """Stretches of speech (frames within 35 dB of the loudest), cut at their quietest frame into lo-hi s turns."""
+    hop = int(0.02 * SPLICE_SR)
+    n = len(y) // hop
+    db = 10 * np.log10(np.array([np.mean(y[i * hop:(i + 1) * hop] ** 2) for i in range(n)]) + 1e-12)
+    on = db > db.max() - 35
+    bridge = int(min_gap_s / 0.02)
+    spans, i = [], 0
+    while i < n:
+        if not on[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and (on[j] or on[j:j + bridge].any()):
+            j += 1
+        if (j - i) * 0.02 >= min_len_s:
+            spans.append((i * hop, j * hop))
+        i = j
+    out = []
+    for a, b in spans:
+        while (b - a) / SPLICE_SR > hi_s:
+            w = y[a + int(lo_s * SPLICE_SR): a + int(hi_s * SPLICE_SR)]
+            e = [np.mean(w[k:k + hop] ** 2) for k in range(0, len(w) - hop, hop)]
+            cut = a + int(lo_s * SPLICE_SR) + int(np.argmin(e)) * hop
+            out.append((a, cut))
+            a = cut
+        out.append((a, b))
+    return out
+
+
+def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephone: bool = True):
+    """A call spliced from real recordings of different people: (mono 16 kHz float32 samples, reference spans).
+
+    Each voice of ``voices`` (keys of :data:`SPLICE_VOICES`, files in
+    ``speech_dir``) is cut at its pauses into 1.5-4 s turns and levelled to
+    -20 dBFS; the voices take turns in order with 0.2-0.9 s gaps (``seed``);
+    the call gets noise at -50 dBFS and (``telephone``) a 300-3400 Hz band. The
+    reference spans ``(start_s, end_s, voice)`` are where each turn was put.
+    """
+    from pathlib import Path
+
+    from .audio import load
+
+    rng = np.random.default_rng(seed)
+    src = []
+    for v in voices:
+        y = load(str(Path(speech_dir) / SPLICE_VOICES[v])).mono
+        y = _phone_band(y) if telephone else y
+        src.append((y, _speech_pieces(y)))
+    used = [0] * len(src)
+    parts, ref, t, k = [np.zeros(int(0.3 * SPLICE_SR))], [], 0.3, 0
+    while len(ref) < max_turns and any(used[v] < len(src[v][1]) for v in range(len(src))):
+        v = k % len(src)
+        k += 1
+        if used[v] >= len(src[v][1]):
+            continue
+        a, b = src[v][1][used[v]]
+        used[v] += 1
+        seg = src[v][0][a:b]
+        seg = seg / (np.sqrt(np.mean(seg ** 2)) + 1e-9) * 0.1  # -20 dBFS
+        parts.append(seg)
+        ref.append((t, t + len(seg) / SPLICE_SR, voices[v]))
+        t += len(seg) / SPLICE_SR
+        gap = int(rng.uniform(0.2, 0.9) * SPLICE_SR)
+        parts.append(np.zeros(gap))
+        t += gap / SPLICE_SR
+    y = np.concatenate(parts)
+    y = y + rng.normal(0, 10 ** (-50 / 20), len(y))
+    y = _phone_band(y) if telephone else y
+    return y.astype(np.float32), ref

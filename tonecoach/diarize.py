@@ -444,6 +444,12 @@ def cluster_speakers(emb: np.ndarray, spans: Sequence[np.ndarray], active_cells:
                      options: DiarizationOptions | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Decide how many voices (1..max_speakers) and label every speech cell.
 
+    Each count k = 2, 3... is tried with k-means on the centred window
+    embeddings; it qualifies when every pair of its clusters is distinct
+    (``distinct_similarity``, or ``turn_taking_similarity`` with turn taking)
+    and every cluster has ``min_speaker_s`` of speech. None qualifies: one
+    voice. Several qualify: the one with the best mean :func:`silhouette`.
+
     Returns
     -------
     cell_labels : np.ndarray, shape (n_cells,), speaker index or -1

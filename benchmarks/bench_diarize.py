@@ -19,7 +19,9 @@
    that pass the thresholds by silhouette; seeds 3-5, and wideband calls of
    the three 16 kHz+ voices (seeds 0-5), were drawn after that.
 2. Overlap found: how much of the reference's overlapping speech lies in the
-   stretches marked as overlap, and how much of what was marked is overlap.
+   stretches marked as overlap, and how much of what was marked is overlap;
+   2b: the same on spliced two-voice calls where every third turn starts
+   0.4-1.2 s before the one before it ends.
 3. Speaker-attributed word accuracy of the whole analysis: each transcribed
    word's speaker against the reference utterance (``.stm``) or manifest
    turn it falls in, under the best mapping of speaker names.
@@ -175,6 +177,29 @@ def spliced_evaluation(diarizer: Diarizer, seeds=(0, 1, 2), calls=SPLICE_CALLS, 
           f"voices in {right} of {len(ders)}")
 
 
+def spliced_overlap_evaluation(diarizer: Diarizer, seeds=(0, 1)) -> None:
+    """Overlap marking on spliced two-voice calls where every third turn starts 0.4-1.2 s before the last ends."""
+    if not all((SHARED / "speech_en" / f).is_file() for f in SPLICE_VOICES.values()):
+        print(f"  ({SHARED / 'speech_en'} absent: skipped)")
+        return
+    ref_total = found = marked = 0.0
+    ders = []
+    for voices in [c for c in SPLICE_CALLS if len(c) == 2]:
+        for seed in seeds:
+            y, ref = spliced_call(SHARED / "speech_en", voices, seed, overlap_every=3)
+            d = diarizer.diarize(y)
+            ref_s, recall, _ = overlap_found(ref, d)
+            ref_total += ref_s
+            found += recall * ref_s if ref_s else 0.0
+            marked += sum(o.duration_s for o in d.overlaps)
+            ders.append(der(ref, hypothesis_spans(d), 0.0)["der"])
+    import statistics as st
+
+    print(f"  {len(ders)} calls, {ref_total:.1f} s of overlapping speech: {found / ref_total:.0%} of it marked; "
+          f"{(found / marked) if marked else float('nan'):.0%} of the {marked:.1f} s marked is overlap; "
+          f"median DER {st.median(ders):.1%}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
@@ -207,6 +232,9 @@ def main() -> None:
     spliced_evaluation(diarizer, seeds=(3, 4, 5))
     print("  wideband (no telephone band; the 8 kHz Harvard recording left out), seeds 0-5, drawn afterwards:")
     spliced_evaluation(diarizer, seeds=tuple(range(6)), calls=WIDEBAND_CALLS, telephone=False)
+
+    print("\n2b. overlap on spliced two-voice calls with overtalk (every third turn starts before the last ends)")
+    spliced_overlap_evaluation(diarizer)
 
     print("\n3. speaker-attributed word accuracy (whole analysis)")
     analyzer = Analyzer()

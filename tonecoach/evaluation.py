@@ -93,7 +93,8 @@ def _speech_pieces(y, *, min_gap_s=0.3, min_len_s=0.5, lo_s=1.5, hi_s=4.0) -> li
     return out
 
 
-def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephone: bool = True):
+def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephone: bool = True,
+                 overlap_every: int = 0):
     """A call spliced from real recordings of different people: (mono 16 kHz float32 samples, reference spans).
 
     Each voice of ``voices`` (keys of :data:`SPLICE_VOICES`, files in
@@ -101,6 +102,8 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
     -20 dBFS; the voices take turns in order with 0.2-0.9 s gaps (``seed``);
     the call gets noise at -50 dBFS and (``telephone``) a 300-3400 Hz band. The
     reference spans ``(start_s, end_s, voice)`` are where each turn was put.
+    With ``overlap_every`` n, every n-th turn starts 0.4-1.2 s before the one
+    before it ends (both voices at once, as in overtalk).
     """
     from pathlib import Path
 
@@ -113,7 +116,8 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
         y = _phone_band(y) if telephone else y
         src.append((y, _speech_pieces(y)))
     used = [0] * len(src)
-    parts, ref, t, k = [np.zeros(int(0.3 * SPLICE_SR))], [], 0.3, 0
+    placed: list[tuple[int, np.ndarray]] = []
+    ref, pos, k = [], int(0.3 * SPLICE_SR), 0
     while len(ref) < max_turns and any(used[v] < len(src[v][1]) for v in range(len(src))):
         v = k % len(src)
         k += 1
@@ -123,13 +127,17 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
         used[v] += 1
         seg = src[v][0][a:b]
         seg = seg / (np.sqrt(np.mean(seg ** 2)) + 1e-9) * 0.1  # -20 dBFS
-        parts.append(seg)
-        ref.append((t, t + len(seg) / SPLICE_SR, voices[v]))
-        t += len(seg) / SPLICE_SR
-        gap = int(rng.uniform(0.2, 0.9) * SPLICE_SR)
-        parts.append(np.zeros(gap))
-        t += gap / SPLICE_SR
-    y = np.concatenate(parts)
+        start = pos
+        if overlap_every and placed and len(ref) % overlap_every == 0:
+            prev_start, prev = placed[-1]
+            back = int(rng.uniform(0.4, 1.2) * SPLICE_SR)
+            start = max(prev_start + int(0.5 * SPLICE_SR), prev_start + len(prev) - back)
+        placed.append((start, seg))
+        ref.append((start / SPLICE_SR, (start + len(seg)) / SPLICE_SR, voices[v]))
+        pos = max(pos, start + len(seg)) + int(rng.uniform(0.2, 0.9) * SPLICE_SR)
+    y = np.zeros(pos)
+    for start, seg in placed:
+        y[start:start + len(seg)] += seg
     y = y + rng.normal(0, 10 ** (-50 / 20), len(y))
     y = _phone_band(y) if telephone else y
     return y.astype(np.float32), ref

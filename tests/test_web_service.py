@@ -303,6 +303,11 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         assert after.agent.speaker == other and after.agent.method == "option"
         assert "by lee in the web app" in after.agent.reason and f"automatic choice was {auto}" in after.agent.reason
         assert after.options["agent_speaker"] == other
+        from tonecoach.web.render import agent_choices, agent_info
+
+        assert "by lee in the web app" in agent_info(after)
+        assert [sid for _, sid in agent_choices(after)] == [s.id for s in after.speakers]
+        assert sum("(the agent now" in label for label, _ in agent_choices(after)) == 1
         roles = {s.id: s.role for s in after.speakers}
         assert roles[other] == "agent" and roles[auto] == "customer"
         # the tone side now measures the new agent: its rate is that speaker's, as measured the first time

@@ -124,7 +124,7 @@ class Handlers:
             gr.Dropdown(choices=R.retake_choices(report), value=None),
             R.comment_rows(access.comments(self.store, acc, entry.report_id)),
             gr.Dropdown(choices=R.agent_choices(report), value=report.agent.speaker if report.agent else None,
-                        interactive=len(report.speakers) > 1),
+                        interactive=len(report.speakers) > 1, info=R.agent_info(report)),
         )
 
     def analyze(self, audio_path: str | None, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar

@@ -165,6 +165,14 @@ def agent_choices(report: CallReport) -> list[tuple[str, str]]:
     return out
 
 
+def agent_info(report: CallReport) -> str:
+    """How the agent was chosen (automatically, or by whom), as the report's ``agent`` says."""
+    a = report.agent
+    if a is None:
+        return ""
+    return f"How it was chosen: {a.method}, {a.reason} ({a.confidence:.0%} confidence)"
+
+
 def retake_choices(report: CallReport) -> list[tuple[str, int]]:
     """Flagged lines of the agent that can be re-recorded: (label with the line's text, feedback index)."""
     out = []

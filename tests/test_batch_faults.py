@@ -218,3 +218,30 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_files_retried(tmp_path, c
     later = [o["pid"] for o in outs.values() if o["pid"] != killed[0]]
     assert len(later) >= 1  # the file in hand (and any after it) went to the new worker
     assert "a worker process died" in caplog.text
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group")
+def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
+    """Ctrl-C mid-batch: exit 130, what finished is saved, and no multiprocessing warnings after it."""
+    snippets(tmp_path / "calls", 6, dur_s=6.0)
+    db = tmp_path / "t.db"
+    proc = subprocess.Popen([sys.executable, "-m", "tonecoach", "batch", str(tmp_path / "calls"), "--db", str(db),
+                             "--model", "tiny.en", "--workers", "2", "--progress", "never"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal
+    deadline = time.monotonic() + 180
+    try:
+        while count(db) < 1:
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the batch scored nothing in 3 minutes"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "interrupted; every file finished before is saved" in err
+    assert "Traceback" not in err and "leaked" not in err, err
+    assert 1 <= count(db) < 6 and integrity(db) == "ok"

@@ -47,6 +47,21 @@ def peak_rss_mb() -> float:
     return kb / (1024.0 * 1024.0) if sys.platform == "darwin" else kb / 1024.0
 
 
+def _thread_lock_for_tqdm() -> None:
+    """Give tqdm a thread lock in a worker process, before any progress bar is made.
+
+    tqdm's first bar otherwise creates a multiprocessing lock (a POSIX
+    semaphore) that a worker stopped on Ctrl-C never releases, and Python's
+    resource tracker then warns about a "leaked semaphore" after the batch.
+    A worker draws no bars, so a thread lock is all it needs.
+    """
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with faster-whisper
+        return
+    tqdm.set_lock(threading.RLock())
+
+
 class AnalyzerWorker:
     """One Analyzer, loaded once; ``analyze(task)`` returns a dict, never raises for a bad file.
 
@@ -65,6 +80,7 @@ class AnalyzerWorker:
             self.analyzer = analyzer
             return
         limit_threads(threads)
+        _thread_lock_for_tqdm()
         options = pickle.loads(options_blob)
         from ..analyzer import Analyzer
         from ..errors import ToneCoachError

@@ -321,6 +321,12 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         assert entry.reviewed_at is not None
         row = coach.store.get_report(rid)
         assert row.agent_speaker == other and row.tone_score == after.tone.score
+        # set back by ann: the reason still names the automatic choice, not lee's
+        assert coach.set_agent(u["ann"], rid, auto) == (rid, True)
+        _, back, _ = coach.open(u["ann"], rid)
+        assert back.agent.speaker == auto and back.agent.reason.startswith(f"set to {auto} by ann in the web app; ")
+        assert back.agent.reason.endswith(before.agent.reason + ")") and "lee" not in back.agent.reason
+        assert back.tone.score == pytest.approx(before.tone.score, abs=2)
     finally:
         coach.store.close()
 

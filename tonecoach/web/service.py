@@ -47,6 +47,10 @@ CATEGORY_FIELD = {
 }
 
 
+#: how a person's choice of the agent names the automatic one in ``agent.reason``
+AUTOMATIC = "the automatic choice was "
+
+
 class UploadError(ToneCoachError):
     """An upload that cannot be taken: too large, not audio, missing."""
 
@@ -275,9 +279,14 @@ class Coach:
         if new.agent is None or new.agent.speaker != speaker:
             raise ToneCoachError(f"the new analysis did not find the speaker {speaker} again "
                                  f"(it has {', '.join(s.id for s in new.speakers) or 'none'}); nothing was changed")
-        was = f"{before.speaker} ({before.method}: {before.reason})" if before is not None else "none"
+        if before is None:
+            was = "none"
+        elif AUTOMATIC in before.reason:  # set by a person before: keep what the automatic choice had been
+            was = before.reason.split(AUTOMATIC, 1)[1]
+        else:
+            was = f"{before.speaker} ({before.method}: {before.reason})"
         new = replace(new, agent=replace(new.agent, reason=f"set to {speaker} by {viewer.name} in the web app; "
-                                                           f"the automatic choice was {was}"))
+                                                           f"{AUTOMATIC}{was}"))
         access.replace_report(self.store, viewer, entry.report_id, new)
         log.info("%s set the agent of report %d to %s (tone %s)", viewer.name, entry.report_id, speaker, new.tone.score)
         return entry.report_id, True

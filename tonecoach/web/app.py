@@ -24,6 +24,15 @@ APP_CSS = R.report_css() + """
 ANALYSIS = "analysis"
 
 
+def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
+    """The "Who is the agent?" accordion under a report: the speakers to pick from and the button."""
+    with gr.Accordion("Who is the agent? Correct the automatic choice", open=False, elem_id=f"{prefix}-agent"):
+        with gr.Row():
+            pick = gr.Dropdown(label="The agent is", choices=[], interactive=False, scale=3, elem_id=f"{prefix}-agent-pick")
+            button = gr.Button("Score again with this speaker as the agent", scale=1, elem_id=f"{prefix}-agent-set")
+    return pick, button
+
+
 def build_app(coach: Coach) -> gr.Blocks:
     """The app's Blocks (not launched). Its API endpoints are listed under "Use via API" when logged in."""
     h = Handlers(coach)
@@ -56,12 +65,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                                         label="Comments from your team lead", elem_id="practice-comments")
                 with gr.Accordion("Tone metrics and their evidence", open=False):
                     details = gr.HTML()
-                with gr.Accordion("Who is the agent? Correct the automatic choice", open=False, elem_id="practice-agent"):
-                    with gr.Row():
-                        agent_pick = gr.Dropdown(label="The agent is", choices=[], interactive=False, scale=3,
-                                                 elem_id="practice-agent-pick")
-                        agent_btn = gr.Button("Score again with this speaker as the agent", scale=1,
-                                              elem_id="practice-agent-set")
+                agent_pick, agent_btn = _agent_correction("practice")
                 with gr.Accordion("Re-take drill: record a flagged line again", open=True, elem_id="retake"):
                     with gr.Row():
                         line = gr.Dropdown(label="Pick a flagged line", choices=[], elem_id="retake-line")
@@ -98,12 +102,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                     r_moment_audio = gr.Audio(label="That moment", interactive=False, autoplay=True)
                 with gr.Accordion("Tone metrics and their evidence", open=False):
                     r_details = gr.HTML()
-                with gr.Accordion("Who is the agent? Correct the automatic choice", open=False, elem_id="review-agent"):
-                    with gr.Row():
-                        r_agent_pick = gr.Dropdown(label="The agent is", choices=[], interactive=False, scale=3,
-                                                   elem_id="review-agent-pick")
-                        r_agent_btn = gr.Button("Score again with this speaker as the agent", scale=1,
-                                                elem_id="review-agent-set")
+                r_agent_pick, r_agent_btn = _agent_correction("review")
                 r_line = gr.Dropdown(visible=False)
                 r_comments = gr.Dataframe(headers=R.COMMENT_COLUMNS, value=[], interactive=False, wrap=True,
                                           label="Comments", elem_id="review-comments")

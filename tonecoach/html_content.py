@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .coaching import fmt
+
 __all__ = ["content_section", "highlight_markers", "turn_markers", "CONTENT_CSS"]
 
 
@@ -66,10 +68,10 @@ def highlight_markers(text: str, markers: Sequence[Mapping[str, Any]]) -> str:
 
 def _score_cell(score: Any) -> str:
     if not isinstance(score, (int, float)) or not math.isfinite(score):
-        return '<td class="score-cell none">n/a</td>'
+        return '<td class="score-cell none" data-label="Score">n/a</td>'
     cls = "good" if score >= 80 else "ok" if score >= 60 else "low"
     w = max(0.0, min(100.0, float(score)))
-    return (f'<td class="score-cell {cls}"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
+    return (f'<td class="score-cell {cls}" data-label="Score"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
             f'<span class="sv">{score:.0f}</span></td>')
 
 
@@ -86,11 +88,12 @@ def _metrics_table(metrics: Sequence[Mapping[str, Any]]) -> str:
         else:
             target = f"{_num(lo, '{:g}')}–{_num(hi, '{:g}')} {unit}"
         v = m.get("value")
-        val = "n/a" if v is None else f"{_num(v, '{:.1f}')} {unit}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+        val = "n/a" if v is None else fmt(v, unit) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
         rows.append(
             f'<tr><th scope="row">{_e(m.get("label") or m.get("name"))}<div class="src">{_e(m.get("source"))}</div></th>'
-            f'<td class="num">{_e(val)}</td><td class="num">{_e(target)}</td>{_score_cell(m.get("score"))}'
-            f'<td class="num">{_num(m.get("weight"), "{:g}")}</td><td class="ev" dir="auto">{_e(m.get("evidence"))}</td></tr>'
+            f'<td class="num" data-label="Value">{_e(val)}</td><td class="num" data-label="Target">{_e(target)}</td>'
+            f'{_score_cell(m.get("score"))}<td class="num" data-label="Weight">{_num(m.get("weight"), "{:g}")}</td>'
+            f'<td class="ev" dir="auto" data-label="Evidence">{_e(m.get("evidence"))}</td></tr>'
         )
     if not rows:
         return '<p class="empty">No content metrics.</p>'
@@ -175,11 +178,11 @@ def _other_feedback(c: Mapping[str, Any]) -> str:
 
 
 CONTENT_CSS = """
-mark.helps{background:#d7f0e3;color:inherit;border-radius:3px}
-mark.hurts{background:#fbe0d6;color:inherit;border-radius:3px}
-mark.neutral{background:#eef1f4;color:inherit;border-radius:3px}
+mark.helps{background:var(--helps);color:inherit;border-radius:3px}
+mark.hurts{background:var(--hurts);color:inherit;border-radius:3px}
+mark.neutral{background:var(--neutral);color:inherit;border-radius:3px}
 ul.markers{list-style:none;padding:0}ul.markers li{padding:4px 0;border-bottom:1px solid var(--line)}
-ul.markers li.hurts .cat{color:#9E4500}ul.markers li.helps .cat{color:#00694C}
+ul.markers li.hurts .cat{color:var(--hurts-fg)}ul.markers li.helps .cat{color:var(--helps-fg)}
 ul.markers .when{font-variant-numeric:tabular-nums;color:var(--muted)}
 .balance{font-size:15px}ol.work li{margin-bottom:6px}
 """

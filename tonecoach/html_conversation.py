@@ -63,7 +63,8 @@ def conversation_section(report: Any) -> str:
     if not isinstance(c, Mapping) or not c:
         return ""
     body = "".join(
-        f'<tr><th scope="row">{_e(m)}</th><td class="num">{_e(v)}</td><td>{_e(t)}</td><td class="ev">{_e(ev)}</td></tr>'
+        f'<tr><th scope="row">{_e(m)}</th><td class="num" data-label="Value">{_e(v)}</td>'
+        f'<td data-label="Flagged when">{_e(t)}</td><td class="ev" data-label="Evidence">{_e(ev)}</td></tr>'
         for m, v, t, ev in _rows(c)
     )
     return ('<section id="conversation"><h2>Conversation</h2><table class="metrics"><thead><tr>'

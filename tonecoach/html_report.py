@@ -20,11 +20,12 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .coaching import category_label, evidence_tail, fmt
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .html_conversation import conversation_section
 from .report import CallReport, FeedbackItem, Segment
 
-__all__ = ["render_html", "render_sections", "screen_css"]
+__all__ = ["NARROW_MEDIA", "dark_css", "narrow_css", "render_html", "render_sections", "screen_css"]
 
 # Okabe-Ito colours (colour-blind safe): (line/fill colour, darker text colour with >= 4.5:1 on white)
 _PALETTE = (
@@ -129,7 +130,13 @@ def _pct(p: Any) -> str:
 
 
 class _Speakers:
-    """Colour, role and display name for every speaker id seen in the report."""
+    """Colour, role and display name for every speaker id seen in the report.
+
+    The agent always takes the first colour and the others follow in the
+    report's order, so a speaker keeps the agent's colour when a person
+    corrects who the agent is. Text colours are classes (``c0``...), so the
+    dark theme can lighten them.
+    """
 
     def __init__(self, report: CallReport) -> None:
         ids: list[str] = [s.id for s in report.speakers]
@@ -142,13 +149,22 @@ class _Speakers:
             if sid not in ids:
                 ids.append(sid)
         roles = {s.id: s.role for s in report.speakers}
+        agent = report.agent.speaker if report.agent is not None and report.agent.speaker in ids else \
+            next((sid for sid in ids if roles.get(sid) == "agent"), None)
+        order = ([agent] if agent else []) + [sid for sid in ids if sid != agent]
         self.ids = ids
-        self.index = {sid: i for i, sid in enumerate(ids)}
+        self.index = {sid: i for i, sid in enumerate(order)}
         self.roles = roles
 
+    def slot(self, sid: str) -> int:
+        return self.index.get(sid, len(_PALETTE) - 1) % len(_PALETTE)
+
     def colour(self, sid: str, *, text: bool = False) -> str:
-        pair = _PALETTE[self.index.get(sid, len(_PALETTE) - 1) % len(_PALETTE)]
+        pair = _PALETTE[self.slot(sid)]
         return pair[1] if text else pair[0]
+
+    def text_class(self, sid: str) -> str:
+        return f"c{self.slot(sid)}"
 
     def name(self, sid: str) -> str:
         role = self.roles.get(sid, "unknown")
@@ -156,7 +172,7 @@ class _Speakers:
 
     def label_html(self, sid: str) -> str:
         return (
-            f'<span class="spk" style="color:{self.colour(sid, text=True)}">'
+            f'<span class="spk {self.text_class(sid)}">'
             f'<span class="dot" style="background:{self.colour(sid)}"></span>{_e(self.name(sid))}</span>'
             f' <span class="sid">{_e(sid)}</span>'
         )
@@ -446,6 +462,7 @@ def _timeline_section(report: CallReport, spk: _Speakers) -> str:
     )
     return (
         '<section id="timeline"><h2>Timeline</h2>'
+        '<p class="swipe">Swipe sideways to see the whole call.</p>'
         f'<div class="plotwrap">{svg}</div><p class="legend">{legend}{sev}'
         '<span class="key">upper panel: pitch, lower panel: loudness; gaps are unvoiced or silent</span></p></section>'
     )
@@ -465,7 +482,7 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
             f'<tr id="seg-{i}"{cls}{data} style="border-left-color:{spk.colour(seg.speaker)}">'
             f'<td class="time" title="{_clock(seg.start_s)}–{_clock(seg.end_s)}">{_clock(seg.start_s)}</td>'
             f'<td class="who">{spk.label_html(seg.speaker)}</td>'
-            f'<td class="text" dir="auto" style="color:{spk.colour(seg.speaker, text=True)}">'
+            f'<td class="text {spk.text_class(seg.speaker)}" dir="auto">'
             f'{highlight_markers(seg.text, turn_marks.get(i, ()))}</td>'
             f'<td class="marks">{marks}</td></tr>'
         )
@@ -481,6 +498,7 @@ def _feedback_section(report: CallReport, spk: _Speakers, by_fb: Mapping[int, li
         return '<section id="feedback"><h2>Feedback</h2><p class="empty">No coaching points for this call.</p></section>'
     items = []
     for n, fb in enumerate(report.feedback, 1):
+        label = category_label(fb, report)
         segs = by_fb.get(n, [])
         when = f"{_clock(fb.start_s)}–{_clock(fb.end_s)}"
         when_html = f'<a href="#seg-{segs[0]}" data-fb="{n}">{when}</a>' if segs else when
@@ -496,7 +514,7 @@ def _feedback_section(report: CallReport, spk: _Speakers, by_fb: Mapping[int, li
             f'<li id="fb-{n}" data-fb="{n}" class="fb sev-{_e(fb.severity)}"><div class="fbhead">'
             f'<span class="num">{n}</span><span class="when">{when_html}</span>'
             f'<span class="badge sev-{_e(fb.severity)}">{_e(fb.severity)}</span>'
-            f'<span class="cat">{_e(fb.category)}</span>{who}</div>'
+            f'<span class="cat" title="{_e(fb.category)}">{_e(label)}</span>{who}</div>'
             f'<p class="msg" dir="auto">{_e(fb.message)}</p>{ev_html}{sugg}</li>'
         )
     return f'<section id="feedback"><h2>Feedback</h2><ol class="feedback">{"".join(items)}</ol></section>'
@@ -517,11 +535,11 @@ def _target(lo: Any, hi: Any, unit: str | None) -> str:
 def _score_cell(score: Any) -> str:
     f = _finite(score)
     if f is None:
-        return '<td class="score-cell none">not measured</td>'
+        return '<td class="score-cell none" data-label="Score">not measured</td>'
     w = max(0.0, min(100.0, f))
     cls = "good" if f >= 80 else "ok" if f >= 60 else "low"
     return (
-        f'<td class="score-cell {cls}"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
+        f'<td class="score-cell {cls}" data-label="Score"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
         f'<span class="sv">{f:.0f}</span></td>'
     )
 
@@ -533,12 +551,13 @@ def _tone_section(report: CallReport) -> str:
     rows = []
     for m in metrics:
         src = f'<div class="src">{_e(m.source)}</div>' if m.source else ""
+        value = fmt(m.value, m.unit) if _finite(m.value) is not None else "—"
         rows.append(
             f'<tr><th scope="row" title="{_e(m.source or m.name)}">{_e(m.label or m.name)}{src}</th>'
-            f'<td class="num">{_e(_with_unit(m.value, m.unit))}</td>'
-            f'<td class="num">{_e(_target(m.target_low, m.target_high, m.unit))}</td>'
-            f'{_score_cell(m.score)}<td class="num">{_e(_num(m.weight))}</td>'
-            f'<td class="ev" dir="auto">{_e(m.evidence)}</td></tr>'
+            f'<td class="num" data-label="Value">{_e(value)}</td>'
+            f'<td class="num" data-label="Target">{_e(_target(m.target_low, m.target_high, m.unit))}</td>'
+            f'{_score_cell(m.score)}<td class="num" data-label="Weight">{_e(_num(m.weight))}</td>'
+            f'<td class="ev" dir="auto" data-label="Evidence">{_e(evidence_tail(m.evidence))}</td></tr>'
         )
     ver = f' <span class="sub">rubric {_e(report.tone.rubric_version)}</span>' if report.tone.rubric_version else ""
     return (
@@ -580,84 +599,128 @@ def _speakers_section(report: CallReport, spk: _Speakers) -> str:
 
 
 _CSS = """
-:root{--fg:#1d232a;--muted:#5b6570;--line:#d5dbe1;--bg:#fff;--soft:#f4f6f8}
+:root{--fg:#1d232a;--muted:#5b6570;--line:#d5dbe1;--bg:#fff;--soft:#f4f6f8;--panel:#fbfcfd;--panel-line:#c3cbd3;
+ --grid:#e3e8ec;--vgrid:#eef1f4;--axis:#3c4650;--flag:#fff6e0;--hl:#ffefc2;--hl-line:#e69f00;--sugg:#eaf5ee;
+ --warn:#fff8e1;--warn-line:#e0a800;--link:#005485;--good:#1b6e3a;--ok:#8a5a00;--low:#b3261e;--bar:#e6eaee;--ref:#5b6570;
+ --maj-bg:#fde7e6;--maj-fg:#8a1c14;--maj-line:#e8a29d;--min-bg:#fff1cc;--min-fg:#6e4a00;--min-line:#e8c66a;
+ --inf-bg:#e8eef5;--inf-fg:#23456b;--inf-line:#a9bdd3;--helps:#d7f0e3;--hurts:#fbe0d6;--neutral:#eef1f4;
+ --hurts-fg:#9E4500;--helps-fg:#00694C;
+ --c0:#005485;--c1:#9E4500;--c2:#00694C;--c3:#8E3F6B;--c4:#1F6A94;--c5:#855C00;--c6:#333333}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Hebrew","Noto Sans Arabic",sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1000px;margin:0 auto;padding:20px 24px 40px}
-h1{font-size:22px;margin:0 0 8px;word-break:break-all}
+h1{font-size:22px;margin:0 0 8px;word-break:break-all;color:var(--fg)}
 h1 .kicker{display:block;font-size:12px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);font-weight:600}
-h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line)}
-h3{font-size:14px;margin:16px 0 6px}
+h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:2px solid var(--line);color:var(--fg)}
+h3{font-size:14px;margin:16px 0 6px;color:var(--fg)}
 header{display:flex;gap:24px;justify-content:space-between;align-items:flex-start;flex-wrap:wrap}
 .title{flex:1 1 420px}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0;font-size:13px}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;word-break:break-word}
 .scores{display:flex;gap:12px}
-.score{width:150px;border:1px solid var(--line);border-radius:8px;padding:10px;text-align:center;background:var(--soft)}
+.score{width:150px;border:1px solid var(--line);border-radius:8px;padding:10px;text-align:center;background:var(--soft);color:var(--fg)}
 .score .big{font-size:44px;font-weight:700;line-height:1}.score .of{color:var(--muted);font-size:12px}
-.score .lbl{font-weight:600;margin-top:4px}.score .note{color:var(--muted);font-size:11px}
-.score.good .big{color:#1b6e3a}.score.ok .big{color:#8a5a00}.score.low .big{color:#b3261e}.score.none .big{color:var(--muted)}
-.warnings{margin:16px 0 0;padding:10px 14px;border:1px solid #e0a800;border-left:6px solid #e0a800;background:#fff8e1;border-radius:6px}
+.score .lbl{font-weight:600;margin-top:4px;color:var(--fg)}.score .note{color:var(--muted);font-size:11px}
+.score.good .big{color:var(--good)}.score.ok .big{color:var(--ok)}.score.low .big{color:var(--low)}.score.none .big{color:var(--muted)}
+.warnings{margin:16px 0 0;padding:10px 14px;border:1px solid var(--warn-line);border-left:6px solid var(--warn-line);background:var(--warn);border-radius:6px;color:var(--fg)}
 .warnings ul{margin:4px 0 0;padding-left:20px}
 .plotwrap{overflow-x:auto}
 svg.plot{display:block;max-width:100%;height:auto}
-svg .panel{fill:#fbfcfd;stroke:#c3cbd3}
-svg .grid{stroke:#e3e8ec}svg .vgrid{stroke:#eef1f4}
-svg .tick{fill:#5b6570}svg .axis-label{fill:#3c4650;font-weight:600}
+svg .panel{fill:var(--panel);stroke:var(--panel-line)}
+svg .grid{stroke:var(--grid)}svg .vgrid{stroke:var(--vgrid)}
+svg .tick{fill:var(--muted)}svg .axis-label{fill:var(--axis);font-weight:600}
 svg path{fill:none;stroke-linejoin:round;stroke-linecap:round}
 svg .pitch{stroke-width:1.6}svg .energy{stroke-width:1.1;opacity:.9}
 svg .fbspan{opacity:.13}
 svg .fbnum{fill:#fff;font-weight:700;font-size:10px}
 svg .fbm:hover .fbspan,svg .fbm.hl .fbspan{opacity:.3}
 .legend{display:flex;flex-wrap:wrap;gap:6px 16px;font-size:12px;color:var(--muted);margin:6px 0 0}
-.key{display:inline-flex;align-items:center;gap:5px}
+.key{display:inline-flex;align-items:center;gap:5px;color:var(--muted)}
 .swatch{display:inline-block;width:14px;height:8px;border-radius:2px}.swatch.sev{opacity:.5}
 .sid{color:var(--muted);font-size:11px;font-weight:400}
 .spk{font-weight:600;white-space:nowrap}
+.c0{color:var(--c0)}.c1{color:var(--c1)}.c2{color:var(--c2)}.c3{color:var(--c3)}.c4{color:var(--c4)}.c5{color:var(--c5)}.c6{color:var(--c6)}
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px;vertical-align:baseline}
-table{border-collapse:collapse;width:100%}
+table{border-collapse:collapse;width:100%;color:var(--fg)}
 th,td{text-align:start;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
+th{color:var(--fg)}
 thead th{font-size:12px;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line)}
 table.transcript tr{border-left:4px solid transparent}
 table.transcript td.time{font-variant-numeric:tabular-nums;color:var(--muted);white-space:nowrap;width:4.5em}
 table.transcript td.who{white-space:nowrap;width:1%}
 table.transcript td.marks{width:1%;white-space:nowrap}
-table.transcript tr.flagged{background:#fff6e0}
-tr.hl,li.hl,li.fb:target{outline:2px solid #e69f00;background:#ffefc2 !important}
-a.fbref{display:inline-block;min-width:18px;padding:0 5px;margin-left:3px;border-radius:9px;background:#5b6570;color:#fff;font-size:11px;font-weight:700;text-align:center;text-decoration:none}
+table.transcript tr.flagged{background:var(--flag)}
+tr.hl,li.hl,li.fb:target{outline:2px solid var(--hl-line);background:var(--hl) !important}
+a.fbref{display:inline-block;min-width:18px;padding:0 5px;margin-left:3px;border-radius:9px;background:var(--ref);color:#fff;font-size:11px;font-weight:700;text-align:center;text-decoration:none}
 ol.feedback{list-style:none;padding:0;margin:0}
-li.fb{border:1px solid var(--line);border-left:5px solid #5a6b7b;border-radius:6px;padding:8px 12px;margin:0 0 8px}
+li.fb{border:1px solid var(--line);border-left:5px solid #5a6b7b;border-radius:6px;padding:8px 12px;margin:0 0 8px;color:var(--fg)}
 li.fb.sev-major{border-left-color:#c62828}li.fb.sev-minor{border-left-color:#e69f00}
 .fbhead{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .fbhead .num{font-weight:700;min-width:1.5em}
 .fbhead .when{font-variant-numeric:tabular-nums}
-.fbhead .cat{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:var(--muted)}
-.badge{font-size:11px;font-weight:700;text-transform:uppercase;padding:1px 7px;border-radius:10px;border:1px solid}
-.badge.sev-major{background:#fde7e6;color:#8a1c14;border-color:#e8a29d}
-.badge.sev-minor{background:#fff1cc;color:#6e4a00;border-color:#e8c66a}
-.badge.sev-info{background:#e8eef5;color:#23456b;border-color:#a9bdd3}
+.fbhead .cat{font-weight:600}
+.badge{font-size:11px;font-weight:700;text-transform:uppercase;padding:1px 7px;border-radius:10px;border:1px solid;white-space:nowrap}
+.badge.sev-major{background:var(--maj-bg);color:var(--maj-fg);border-color:var(--maj-line)}
+.badge.sev-minor{background:var(--min-bg);color:var(--min-fg);border-color:var(--min-line)}
+.badge.sev-info{background:var(--inf-bg);color:var(--inf-fg);border-color:var(--inf-line)}
 .msg{margin:4px 0}
 ul.evidence{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:2px 0;font-size:12px;color:var(--muted)}
 ul.evidence .k{font-weight:600}
-.suggestion{margin:4px 0 0;padding:4px 8px;background:#eaf5ee;border-radius:4px}
+.suggestion{margin:4px 0 0;padding:4px 8px;background:var(--sugg);border-radius:4px;color:var(--fg)}
 table.metrics td.num{white-space:nowrap;font-variant-numeric:tabular-nums}
 table.metrics .src{font-size:11px;color:var(--muted);font-weight:400}
 table.metrics td.ev{font-size:12.5px}
 .score-cell{white-space:nowrap}.score-cell.none{color:var(--muted);font-style:italic}
-.bar{display:inline-block;width:50px;height:7px;background:#e6eaee;border-radius:4px;margin-right:6px;vertical-align:middle;overflow:hidden}
+.bar{display:inline-block;width:50px;height:7px;background:var(--bar);border-radius:4px;margin-right:6px;vertical-align:middle;overflow:hidden}
 .bar span{display:block;height:100%;background:#5b6570}
 .good .bar span{background:#2e8b57}.ok .bar span{background:#e0a800}.low .bar span{background:#c62828}
 .sub{font-size:12px;color:var(--muted);font-weight:400}
 .empty{color:var(--muted);font-style:italic}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.swipe{display:none;font-size:12px;color:var(--muted);margin:2px 0 4px}
 footer{margin-top:32px;font-size:12px;color:var(--muted)}
-a{color:#005485}
+a{color:var(--link)}
 @media print{
  body{font-size:11px}main{max-width:none;padding:0}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  h2{break-after:avoid}tr,li.fb,.score,svg{break-inside:avoid}
  a{color:inherit;text-decoration:none}
 }
+"""
+
+#: the dark theme: the same rules with light text on dark backgrounds (WCAG AA contrast, 4.5:1 and over)
+_DARK_CSS = """
+:root{--fg:#e6eaee;--muted:#aab4be;--line:#3b444e;--bg:#111418;--soft:#1b2128;--panel:#161b21;--panel-line:#4a545e;
+ --grid:#2b333c;--vgrid:#222931;--axis:#d0d7dd;--flag:#33291a;--hl:#54420f;--hl-line:#e6a817;--sugg:#1c3226;
+ --warn:#352c14;--warn-line:#c99a1a;--link:#8cc8f2;--good:#74d69f;--ok:#f2c462;--low:#ff8f85;--bar:#2b333c;--ref:#6b7683;
+ --maj-bg:#4a1f1c;--maj-fg:#ffb8b0;--maj-line:#8c3a33;--min-bg:#3d3214;--min-fg:#f6d27a;--min-line:#7d6526;
+ --inf-bg:#1e2b3a;--inf-fg:#acc9ee;--inf-line:#3d5673;--helps:#1e4a35;--hurts:#5a2b1f;--neutral:#2b333c;
+ --hurts-fg:#ffb08a;--helps-fg:#7fe0bf;
+ --c0:#8cc8f2;--c1:#ffa56e;--c2:#63d8b3;--c3:#f0a9cf;--c4:#a3d8f6;--c5:#ffcb55;--c6:#c8c8c8}
+"""
+
+#: narrow screens (phones): transcript and tables as cards, a timeline wide enough to read (swiped sideways)
+_NARROW_CSS = """
+main{padding:12px 12px 32px}
+header{gap:12px}
+.scores{flex-wrap:wrap}
+.plotwrap{margin:0 -4px}
+svg.plot{min-width:720px;max-width:none}
+svg.plot text{font-size:16px}
+svg.plot text.fbnum{font-size:10px}
+.swipe{display:block}
+table.transcript,table.transcript tbody{display:block}
+table.transcript thead{display:none}
+table.transcript tr{display:grid;grid-template-columns:auto 1fr auto;column-gap:8px;padding:6px 8px;border-bottom:1px solid var(--line)}
+table.transcript td{border:0;padding:0;width:auto}
+table.transcript td.time{width:auto}
+table.transcript td.text{grid-column:1/-1;padding-top:2px}
+table.metrics,table.metrics tbody,table.metrics tr,table.metrics th,table.metrics td{display:block;width:auto}
+table.metrics thead{display:none}
+table.metrics tr{padding:6px 0;border-bottom:1px solid var(--line)}
+table.metrics th,table.metrics td{border:0;padding:1px 0}
+table.metrics td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:12px}
+table.metrics td.num{white-space:normal}
 """
 
 _JS = """
@@ -684,8 +747,21 @@ def render_sections(report: CallReport) -> dict[str, str]:
 
 
 def screen_css() -> str:
-    """The report's stylesheet for the screen (its print rules left out)."""
+    """The report's stylesheet for the screen (its print rules left out), light theme, wide screens."""
     return _CSS.split("@media print", 1)[0]
+
+
+def dark_css() -> str:
+    """The dark theme's rules (variables only), to put under ``prefers-color-scheme: dark`` or a ``.dark`` class."""
+    return _DARK_CSS
+
+
+def narrow_css() -> str:
+    """The rules for narrow screens (under 640 px), to put under a media query."""
+    return _NARROW_CSS
+
+
+NARROW_MEDIA = "(max-width: 640px)"
 
 
 def render_html(report: CallReport) -> str:
@@ -730,8 +806,9 @@ def render_html(report: CallReport) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}</style></head>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
+        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}"
+        f"@media (prefers-color-scheme: dark){{{_DARK_CSS}}}@media {NARROW_MEDIA}{{{_NARROW_CSS}}}</style></head>"
         f"<body><main>{body}<footer>{_e(' · '.join(foot))}</footer></main>"
         f"<script>{_JS}</script></body></html>\n"
     )

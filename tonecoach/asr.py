@@ -180,7 +180,8 @@ class Transcriber:
         offset_s : float
             Added to every timestamp.
         progress : callable, optional
-            Called with the fraction of the audio done, 0..1.
+            Called with the fraction of the audio done, 0..1: 0 when decoding
+            starts, then as segments are decoded.
         """
         opts = self.options
         model = self._load()
@@ -211,6 +212,8 @@ class Transcriber:
         )
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         with self._lock:
+            if progress:
+                progress(0.0)  # decoding this audio starts now (a progress bar can say "transcribing")
             raw, info = self._decode(samples, kwargs, duration, progress)
             if prompt and opts.engine == "batched":
                 raw = self._recover_skipped(samples, raw, kwargs)

@@ -54,6 +54,12 @@ class LoginThrottle:
             n, last = self._fails.get(name, (0, 0.0))
             return n < self.max_failures or self.clock() - last >= self.wait_s
 
+    def retry_after(self, name: str) -> float:
+        """Seconds until ``name`` may try again (0 when it may now)."""
+        with self._lock:
+            n, last = self._fails.get(name, (0, 0.0))
+            return 0.0 if n < self.max_failures else max(0.0, self.wait_s - (self.clock() - last))
+
     def record(self, name: str, ok: bool) -> None:
         with self._lock:
             if ok:
@@ -66,14 +72,19 @@ class LoginThrottle:
 
 
 def make_auth(store: Store, throttle: LoginThrottle | None = None):
-    """Gradio's ``auth`` callable: checks the name and password against the store, off the event loop."""
+    """Gradio's ``auth`` callable: checks the name and password against the store, off the event loop.
+
+    While a name is locked out it answers 429 with the seconds left, which the login page shows.
+    """
+    from .login import locked_out
+
     throttle = throttle or LoginThrottle()
 
     async def auth(username: str, password: str) -> bool:
         name = (username or "").strip()
         if not throttle.allowed(name):
             log.warning("login for %r refused: too many wrong passwords, wait %.0f s", name, throttle.wait_s)
-            return False
+            raise locked_out(throttle.retry_after(name))
         ok = await asyncio.to_thread(authenticate, store, name, password) is not None
         throttle.record(name, ok)
         return ok
@@ -109,7 +120,10 @@ def prepare(options: ServeOptions, *, out: TextIO | None = None) -> tuple[Coach,
 
 def launch(demo, store: Store, options: ServeOptions, *, prevent_thread_lock: bool = False, quiet: bool = False):
     """Queue and launch a built app with login; returns Gradio's ``(app, local_url, share_url)``."""
+    from starlette.middleware import Middleware
+
     from .app import APP_CSS
+    from .login import LoginPage
 
     demo.queue(max_size=options.queue_size, default_concurrency_limit=4)
     return demo.launch(
@@ -123,6 +137,7 @@ def launch(demo, store: Store, options: ServeOptions, *, prevent_thread_lock: bo
         show_error=False,
         share=False,
         css=APP_CSS,
+        app_kwargs={"middleware": [Middleware(LoginPage)]},  # tonecoach's login page in place of Gradio's form
         footer_links=["api"],
         run_history=False,
         ssr_mode=False,

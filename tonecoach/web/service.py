@@ -36,17 +36,6 @@ log = logging.getLogger("tonecoach")
 #: progress(fraction 0..1, what is happening)
 Progress = Callable[[float, str], None]
 
-#: which prosody field a feedback category is about (for the re-take drill)
-CATEGORY_FIELD = {
-    "too_fast": "words_per_minute",
-    "too_slow": "words_per_minute",
-    "rushed_ending": "words_per_minute",
-    "monotone": "pitch_sd_semitones",
-    "low_energy": "energy_dbfs",
-    "shouting": "energy_dbfs",
-}
-
-
 #: how a person's choice of the agent names the automatic one in ``agent.reason``
 AUTOMATIC = "the automatic choice was "
 
@@ -119,6 +108,7 @@ class Retake:
     line_after: str
     rows: tuple[RetakeRow, ...]
     warnings: tuple[str, ...] = ()
+    wording: tuple[str, ...] = ()  # for a wording item: is the phrase gone from the take?
 
 
 @dataclass
@@ -292,47 +282,65 @@ class Coach:
         return entry.report_id, True
 
     # -- the re-take drill ------------------------------------------------------------------
-    def retake(self, viewer: Account, report_id, index: int, take_path: str | os.PathLike | None, *,
+    def retake(self, viewer: Account, report_id, line, take_path: str | os.PathLike | None, *,
                progress: Progress | None = None) -> Retake:
-        """Analyse a new recording of the line behind feedback item ``index`` and compare its tone metrics.
+        """Analyse a new recording of a flagged line and compare its tone metrics with the line's.
 
+        ``line`` is a key of :func:`tonecoach.coaching.retake_lines` (a
+        sentence or phrase), or a feedback index (that item's first line).
         The take is not stored: it is practice. The "before" figures are the
-        flagged turn's own prosody in the original report; the "after" figures
-        are the same metrics over the whole take.
+        line measured again on the stored call (:func:`tonecoach.web.drill.line_prosody`),
+        with the figure the feedback showed kept as shown; the "after" figures
+        are the same metrics over the whole take. A wording item is judged by
+        whether the take says such a phrase again.
         """
+        from ..coaching import retake_lines
+        from .drill import line_prosody
+
         got = self.open(viewer, report_id)
         if got is None:
             raise access.NotFoundError(access.NOT_FOUND)
-        _, report, _ = got
-        fbs = report.feedback
-        if not (0 <= int(index) < len(fbs)):
+        _, report, rel = got
+        lines = retake_lines(report)
+        if isinstance(line, str) and not line.lstrip("-").isdigit():
+            chosen = next((x for x in lines if x.key == line), None)
+        else:
+            i = int(line) if line not in (None, "") else -1
+            chosen = next((x for x in lines if i in x.feedback), None) if 0 <= i < len(report.feedback) else None
+        if chosen is None:
             raise UploadError("pick a flagged line first")
-        fb = fbs[int(index)]
-        seg = flagged_segment(report, int(index))
-        if seg is None:
-            raise UploadError("this moment has no line of the agent's to re-take (e.g. dead air); pick another")
         p, _ = self.check_upload(take_path)
         take = self._analyze(str(p), progress=progress, label="re-take")
         agent = take.agent_speaker
         after = dict(agent.prosody) if agent else {}
-        before = dict(seg.prosody)
-        focus = CATEGORY_FIELD.get(fb.category)
+        a = self.analyzer
+        fmin, fmax = (getattr(a.options, "pitch_fmin_hz", 65.0), getattr(a.options, "pitch_fmax_hz", 400.0))
+        before, note = line_prosody(report, chosen, self.store.data_dir / rel if rel else None, fmin_hz=fmin, fmax_hz=fmax)
+        focus = {f for _, f, _ in chosen.focus if f}
         rows = []
         from ..scoring import metric_points
 
-        for m in self.analyzer.rubric.tone_metrics.values():
+        for m in a.rubric.tone_metrics.values():
             f = m["field"]
             if f not in before and f not in after:
                 continue
             lo, hi, tol = float(m["low"]), float(m["high"]), float(m["tolerance"])
-            b, a = _num(before.get(f)), _num(after.get(f))
-            rows.append(RetakeRow(label=m["label"], field=f, unit=m["unit"], before=b, after=a, target_low=lo,
+            b, af = _num(before.get(f)), _num(after.get(f))
+            rows.append(RetakeRow(label=m["label"], field=f, unit=m["unit"], before=b, after=af, target_low=lo,
                                   target_high=hi, points_before=metric_points(b, lo, hi, tol),
-                                  points_after=metric_points(a, lo, hi, tol), flagged=f == focus))
+                                  points_after=metric_points(af, lo, hi, tol), flagged=f in focus))
         rows.sort(key=lambda r: not r.flagged)
-        warnings = tuple(take.warnings)
-        return Retake(feedback_index=int(index), category=fb.category, line_before=seg.text,
-                      line_after=take.transcript, rows=tuple(rows), warnings=warnings)
+        wording = []
+        for cat, _, _ in chosen.focus:
+            if cat.startswith("wording_"):
+                said = [fb for fb in take.feedback if fb.category == cat]
+                what = cat.removeprefix("wording_").replace("_", " ")
+                wording.append(f"the {what} is gone from your new take" if not said else
+                               f"still there: “{said[0].evidence.get('phrase') or said[0].evidence.get('value')}”")
+        warnings = tuple(take.warnings) + ((note,) if note else ())
+        first = report.feedback[chosen.feedback[0]]
+        return Retake(feedback_index=chosen.feedback[0], category=first.category, line_before=chosen.text,
+                      line_after=take.transcript, rows=tuple(rows), warnings=warnings, wording=tuple(wording))
 
 
 def _num(v) -> float | None:
@@ -341,14 +349,3 @@ def _num(v) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
-
-
-def flagged_segment(report: CallReport, index: int):
-    """The agent's turn that feedback item ``index`` is about, or None (dead air, no speaker)."""
-    fb = report.feedback[index]
-    if fb.speaker is None:
-        return None
-    hits = [s for s in report.segments if s.speaker == fb.speaker and s.start_s <= fb.end_s and fb.start_s <= s.end_s]
-    if not hits:
-        return None
-    return max(hits, key=lambda s: min(s.end_s, fb.end_s) - max(s.start_s, fb.start_s))

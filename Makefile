@@ -47,9 +47,9 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# refresh the README's screenshot of the Practice view (the browser test takes it)
+# refresh the README's screenshots (the browser tests of tests/test_web_ux.py take them)
 screenshot: $(STAMP) browser
-	TONECOACH_SCREENSHOT=docs/practice.png $(BIN)/python -m pytest -q tests/test_web_browser.py
+	TONECOACH_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_web_ux.py
 
 samples: $(STAMP)
 	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \

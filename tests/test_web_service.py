@@ -3,6 +3,7 @@ restarts and crashes, clips and the re-take drill. A stand-in Analyzer decodes f
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,15 @@ from tonecoach.store import Recording, Report, Store
 from tonecoach.store import access as X
 from tonecoach.store.accounts import add_user, get_account
 from tonecoach.web.handlers import parse_time
-from tonecoach.web.render import NOT_SCORED, content_score, feedback_rows, report_css, retake_choices, scores_html
+from tonecoach.web.render import (
+    NOT_SCORED,
+    content_score,
+    feedback_choices,
+    feedback_html,
+    report_css,
+    retake_choices,
+    scores_html,
+)
 from tonecoach.web.service import Coach, CoachOptions, UploadError, parse_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -224,21 +233,27 @@ def test_render_shows_both_scores_and_says_when_content_is_not_scored():
     assert content_score(r) is None and NOT_SCORED in html
     r2 = make_report(72.0, content={"score": 64.4, "metrics": []})
     assert content_score(r2) == 64.4 and ">64<" in scores_html(r2) and NOT_SCORED not in scores_html(r2)
-    rows = feedback_rows(r)
-    assert rows[0][:3] == [1, "0:01–0:07", "minor"]
-    assert rows[0][4].startswith("value 190 wpm; threshold 170 wpm")
-    assert rows[0][5] == "Slow down and let each point land."
-    assert retake_choices(r) == [("1. 0:01 too_fast: “thank you for calling how can I help you today”", 0)]
+    html = feedback_html(r)
+    assert 'class="label">Speaking too fast<' in html and "0:01–0:07" in html and 'data-severity="minor"' in html
+    assert "190 wpm (your whole call: the same)" in html and "Slow down and let each point land." in html
+    assert "too_fast" not in html  # the rule's name stays out of people's sight
+    assert feedback_choices(r) == [("0:01 Speaking too fast", "fb-0")]
+    assert retake_choices(r) == [("0:01–0:06 Speaking too fast (190 wpm): “thank you for calling how can I help you today”",
+                                  "L0-0")]
     from dataclasses import replace
 
     from tonecoach.report import FeedbackItem
 
     fb = FeedbackItem(0.0, 20.0, "monotone", "major", "Flat. Lift the key words.",
-                      {"threshold": 1.5, "value": 0.51, "unit": "semitones", "moments": [{"start_s": 0.0}, {"start_s": 3.7}]},
+                      {"threshold": 1.5, "value": 0.51, "unit": "semitones",
+                       "moments": [{"start_s": 0.0, "end_s": 3.0, "value": 0.7}, {"start_s": 3.7, "end_s": 7.0, "value": 0.51}]},
                       "S1")
-    assert feedback_rows(replace(r, feedback=(fb,)))[0][4] == "value 0.51 semitones; threshold 1.5 semitones; 2 moments"
+    html = feedback_html(replace(r, feedback=(fb,)))
+    assert "flattest phrase: 0.5 semitones" in html
+    assert "<dt>moments</dt><dd dir=\"auto\">0:00–0:03 0.7 semitones; 0:03–0:07 0.5 semitones</dd>" in html  # behind details
     css = report_css()
-    assert "body" not in css and all(line.startswith(".tc-report") for line in css.splitlines())
+    assert not re.search(r"(^|[},])\s*body\b", css)  # the page's own rules are the app's
+    assert all(line.startswith((".tc-report", ".dark .tc-report", "@media", "}")) for line in css.splitlines() if line)
 
 
 def test_handlers_take_the_user_from_the_login_not_from_the_browser(setup):
@@ -253,7 +268,7 @@ def test_handlers_take_the_user_from_the_login_not_from_the_browser(setup):
     h = Handlers(coach)
     as_bob, as_lee = SimpleNamespace(username="bob"), SimpleNamespace(username="lee")
     opened = h.review_open(rid, as_bob)
-    assert opened[0] is None and opened[1] == "" and opened[3] == [] and opened[-1] == "No such report."
+    assert opened[0] is None and opened[3] == "" and opened[4] == "" and opened[-1] == "No such report."
     assert h.open_mine(rid, as_bob)[0] is None
     assert h.play_moment(rid, 0, as_bob) is None
     assert h.retake(rid, 0, str(tmp / "c.wav"), as_bob, progress=lambda *a, **k: None)[0].startswith("**Could not compare:** no such")

@@ -4,24 +4,95 @@ Layout only; the work is in :mod:`tonecoach.web.handlers` (who is asking) and
 :mod:`tonecoach.web.service` (what to do). Analyses (the practice upload, the
 re-take and the ``/analyze`` API) share one queue slot group,
 ``concurrency_id="analysis"``, limited to the coach's ``workers``.
+
+A report shows the same way in both tabs (:func:`report_view`): the main
+column (an unsure agent choice, the scores and what to work on first, the
+feedback, the timeline and transcript, the details) and a side column that
+stays in view (the player, the comments, and for a team lead the comment box
+and the review buttons). To add a section, add its component to
+:class:`ReportView` (and to :meth:`ReportView.outputs`), and its content to
+:meth:`tonecoach.web.handlers.Handlers.report_outputs`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from . import render as R
-from .handlers import Handlers
+from .handlers import BROWSER_STATE_KEY, Handlers
 from .service import Coach
 
-__all__ = ["APP_CSS", "build_app"]
+__all__ = ["APP_CSS", "ReportView", "build_app", "report_view"]
 
 APP_CSS = R.report_css() + """
+#tc-header{align-items:center;flex-wrap:wrap;gap:4px 16px}
+#tc-header > *{min-width:0 !important}
+#tc-brand{flex:0 0 auto !important;width:auto !important}
+#tc-logout{width:auto !important}
+#tc-brand .brand{display:flex;align-items:baseline;gap:10px;white-space:nowrap}
+#tc-brand .name{font-size:24px;font-weight:800;letter-spacing:-.01em;white-space:nowrap}
+#tc-brand .tag{font-size:13px;color:var(--body-text-color-subdued)}
+#tc-whoami{flex:1 1 200px !important}
 #tc-whoami p{margin:0}
-#tc-header{align-items:center}
+#tc-logout{flex:0 0 auto !important}
+#tc-notice{border-left:5px solid #e69f00;padding:4px 12px;border-radius:6px}
+#practice-empty .tc-empty{font-size:16px;line-height:1.6;padding:12px 4px}
+#practice-empty .tc-empty p{margin:0}
+#practice-status,#review-status{min-height:76px}
+.gradio-container{overflow:clip !important}
+.tc-side{position:sticky !important;top:8px;align-self:flex-start !important;max-height:calc(100vh - 16px);overflow-y:auto}
+@media (max-width: 640px){
+ #tc-brand .tag{display:none}
+ #tc-brand .name{font-size:21px}
+ .tc-side{position:static !important;max-height:none}
+}
 """
 
 ANALYSIS = "analysis"
+#: scroll an opened report into view (the lead's table is long)
+SCROLL_TO = "(...args) => {{ const e = document.querySelector('#{0}'); if (e) e.scrollIntoView({{block: 'start'}}); return args; }}"
+
+BRAND = ('<div class="brand"><span class="name">tonecoach</span>'
+         '<span class="tag">how you sound and what you say on calls</span></div>')
+EMPTY_PRACTICE = ('<div class="tc-empty"><p><b>Upload a call</b> or record yourself reading a few lines, then press '
+                  '<b>Analyse</b>.</p><p>You get two scores, the three things to work on first and the moments to '
+                  'play back; your team lead sees it too.</p></div>')
+
+
+@dataclass
+class ReportView:
+    """The components that show one report (the same in Practice and Review)."""
+
+    current: gr.State
+    box: gr.Row
+    banner: gr.HTML
+    scores: gr.HTML
+    feedback: gr.HTML
+    timeline: gr.HTML
+    details: gr.HTML
+    agent_pick: gr.Dropdown
+    agent_btn: gr.Button
+    moment: gr.Dropdown
+    moment_audio: gr.Audio
+    comments: gr.HTML
+    line: gr.Dropdown
+    side: gr.Column
+    main: gr.Column
+
+    def outputs(self) -> list:
+        """In the order of :meth:`tonecoach.web.handlers.Handlers.report_outputs`."""
+        return [self.current, self.box, self.banner, self.scores, self.feedback, self.moment, self.timeline, self.details,
+                self.comments, self.agent_pick, self.line]
+
+    def clickable(self) -> list[gr.HTML]:
+        """The fragments whose buttons play a moment (or pin a comment to it)."""
+        return [self.scores, self.feedback, self.comments]
+
+
+def _html(elem_id: str, **kw) -> gr.HTML:
+    return gr.HTML(elem_id=elem_id, js_on_load=R.ACTIONS_JS, **kw)
 
 
 def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
@@ -33,89 +104,117 @@ def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
     return pick, button
 
 
+def report_view(prefix: str, *, comments_label: str, side_extra=None, main_extra=None) -> ReportView:
+    """Lay out a report: the main column, and the side column that stays in view.
+
+    ``side_extra()`` and ``main_extra()`` add a tab's own parts (the review buttons, the re-take drill).
+    """
+    current = gr.State(None)
+    with gr.Row(visible=False, equal_height=False, elem_id=f"{prefix}-report") as box:
+        with gr.Column(scale=3, min_width=320) as main:
+            banner = _html(f"{prefix}-agent-banner")
+            scores = _html(f"{prefix}-scores")
+            feedback = _html(f"{prefix}-feedback")
+            timeline = gr.HTML(elem_id=f"{prefix}-timeline")
+            with gr.Accordion("Tone metrics and their evidence", open=False):
+                details = gr.HTML(elem_id=f"{prefix}-details")
+            agent_pick, agent_btn = _agent_correction(prefix)
+            line = main_extra() if main_extra else gr.Dropdown(visible=False)
+        with gr.Column(scale=2, min_width=300, elem_classes=["tc-side"], elem_id=f"{prefix}-side") as side:
+            if side_extra:
+                side_extra("top")
+            moment_audio = gr.Audio(label="That moment", interactive=False, autoplay=True, elem_id=f"{prefix}-moment-audio")
+            moment = gr.Dropdown(label="Play a moment", choices=[], elem_id=f"{prefix}-moment")
+            if side_extra:
+                side_extra("middle")
+            gr.Markdown(f"**{comments_label}**")
+            comments = _html(f"{prefix}-comments")
+    return ReportView(current=current, box=box, banner=banner, scores=scores, feedback=feedback, timeline=timeline,
+                      details=details, agent_pick=agent_pick, agent_btn=agent_btn, moment=moment, moment_audio=moment_audio,
+                      comments=comments, line=line, side=side, main=main)
+
+
 def build_app(coach: Coach) -> gr.Blocks:
     """The app's Blocks (not launched). Its API endpoints are listed under "Use via API" when logged in."""
     h = Handlers(coach)
     n_workers = max(1, coach.options.workers)
+    quick = {"show_progress": "hidden"}
+    private = {"api_visibility": "undocumented"}
     with gr.Blocks(title="tonecoach", delete_cache=(3600, 6 * 3600)) as demo:
+        visits = gr.BrowserState({}, storage_key=BROWSER_STATE_KEY, secret=BROWSER_STATE_KEY)
+        since = gr.State(None)
         with gr.Row(elem_id="tc-header"):
-            gr.Markdown("## tonecoach")
+            gr.HTML(BRAND, elem_id="tc-brand")
             whoami = gr.Markdown(elem_id="tc-whoami")
             gr.Button("Log out", link="/logout", size="sm", scale=0, elem_id="tc-logout")
+        notice = gr.Markdown(visible=False, elem_id="tc-notice")
 
         with gr.Tabs():
             # ------------------------------------------------------------------ Practice
             with gr.Tab("Practice", id="practice", elem_id="tab-practice"):
-                with gr.Row():
-                    audio_in = gr.Audio(sources=["upload", "microphone"], type="filepath", label="A call or a practice recording",
-                                        elem_id="practice-audio")
-                    with gr.Column():
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2, min_width=300):
+                        audio_in = gr.Audio(sources=["upload", "microphone"], type="filepath",
+                                            label="A call or a practice recording", elem_id="practice-audio")
                         analyze_btn = gr.Button("Analyse", variant="primary", elem_id="analyze-btn")
                         status = gr.Markdown(elem_id="practice-status")
-                        history = gr.Dropdown(label="My recordings", choices=[], elem_id="my-recordings")
-                current = gr.State(None)
-                scores = gr.HTML(elem_id="practice-scores")
-                timeline = gr.HTML(elem_id="practice-timeline")
-                feedback = gr.Dataframe(headers=R.FEEDBACK_COLUMNS, value=[], interactive=False, wrap=True,
-                                        column_widths=R.FEEDBACK_WIDTHS, label="Feedback", elem_id="practice-feedback")
-                with gr.Row():
-                    moment = gr.Dropdown(label="Play a moment", choices=[], elem_id="practice-moment")
-                    moment_audio = gr.Audio(label="That moment", interactive=False, autoplay=True, elem_id="practice-moment-audio")
-                comments = gr.Dataframe(headers=R.COMMENT_COLUMNS, value=[], interactive=False, wrap=True,
-                                        label="Comments from your team lead", elem_id="practice-comments")
-                with gr.Accordion("Tone metrics and their evidence", open=False):
-                    details = gr.HTML()
-                agent_pick, agent_btn = _agent_correction("practice")
-                with gr.Accordion("Re-take drill: record a flagged line again", open=True, elem_id="retake"):
-                    with gr.Row():
-                        line = gr.Dropdown(label="Pick a flagged line", choices=[], elem_id="retake-line")
-                        line_audio = gr.Audio(label="How it sounded", interactive=False, elem_id="retake-original")
-                    take = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Your new take", elem_id="retake-take")
-                    compare_btn = gr.Button("Compare with the original", elem_id="retake-compare")
-                    retake_md = gr.Markdown(elem_id="retake-summary")
-                    retake_table = gr.Dataframe(headers=R.RETAKE_COLUMNS, value=[], interactive=False,
-                                                label="Tone metrics, before and after", elem_id="retake-table")
+                    with gr.Column(scale=4, min_width=300):
+                        empty = gr.HTML(EMPTY_PRACTICE, elem_id="practice-empty")
+                        history = gr.Dataframe(headers=R.MINE_COLUMNS, value=[], interactive=False, wrap=True, visible=False,
+                                               label="My recordings: click one to open it", max_height=320,
+                                               column_widths=["34px", "150px", "28%", "64px", "84px", "96px", "108px", "20%"],
+                                               elem_id="my-recordings")
+                history_ids = gr.State([])
+                drill = {}
+
+                def practice_drill():
+                    with gr.Accordion("Re-take drill: record a flagged line again", open=True, elem_id="retake"):
+                        with gr.Row():
+                            drill["line"] = gr.Dropdown(label="Pick a sentence or phrase", choices=[], elem_id="retake-line")
+                            drill["original"] = gr.Audio(label="How it sounded", interactive=False, elem_id="retake-original")
+                        drill["take"] = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Your new take",
+                                                 elem_id="retake-take")
+                        drill["compare"] = gr.Button("Compare with the original", elem_id="retake-compare")
+                        drill["summary"] = gr.Markdown(elem_id="retake-summary")
+                        drill["table"] = gr.Dataframe(headers=R.RETAKE_COLUMNS, value=[], interactive=False,
+                                                      label="Tone metrics, before and after", elem_id="retake-table")
+                    return drill["line"]
+
+                pv = report_view("practice", comments_label="Comments from your team lead", main_extra=practice_drill)
 
             # ------------------------------------------------------------------ Review
             with gr.Tab("Review", id="review", visible=False, elem_id="tab-review") as review_tab:
                 with gr.Row():
-                    f_agent = gr.Dropdown(label="Agent", choices=[], elem_id="f-agent")
-                    f_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="f-from")
-                    f_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="f-to")
-                    f_lang = gr.Dropdown(label="Language", choices=[], elem_id="f-lang")
-                    f_min = gr.Number(value=None, label="Tone score from", minimum=0, maximum=100, elem_id="f-min")
-                    f_max = gr.Number(value=None, label="to", minimum=0, maximum=100, elem_id="f-max")
+                    f_agent = gr.Dropdown(label="Agent", choices=[], elem_id="f-agent", min_width=140)
+                    f_from = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="f-from", min_width=120)
+                    f_to = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="f-to", min_width=120)
+                    f_lang = gr.Dropdown(label="Language", choices=[], elem_id="f-lang", min_width=120)
+                    f_min = gr.Textbox(label="Tone score from", placeholder="0", elem_id="f-min", min_width=100)
+                    f_max = gr.Textbox(label="to", placeholder="100", elem_id="f-max", min_width=100)
                     f_rev = gr.Radio(["any", "not reviewed", "reviewed"], value="any", label="Reviewed", elem_id="f-rev")
                 apply_btn = gr.Button("Apply filters", elem_id="f-apply")
-                r_filter_status = gr.Markdown()
-                table = gr.Dataframe(headers=R.ENTRY_COLUMNS, value=[], interactive=False, wrap=True,
-                                     label="Your team's recordings", elem_id="review-table")
-                pick = gr.Dropdown(label="Open a report", choices=[], elem_id="review-pick")
-                r_current = gr.State(None)
-                r_status = gr.Markdown(elem_id="review-status")
-                r_scores = gr.HTML(elem_id="review-scores")
-                r_timeline = gr.HTML(elem_id="review-timeline")
-                r_feedback = gr.Dataframe(headers=R.FEEDBACK_COLUMNS, value=[], interactive=False, wrap=True,
-                                          column_widths=R.FEEDBACK_WIDTHS, label="Feedback", elem_id="review-feedback")
-                with gr.Row():
-                    r_moment = gr.Dropdown(label="Play a moment", choices=[], elem_id="review-moment")
-                    r_moment_audio = gr.Audio(label="That moment", interactive=False, autoplay=True)
-                with gr.Accordion("Tone metrics and their evidence", open=False):
-                    r_details = gr.HTML()
-                r_agent_pick, r_agent_btn = _agent_correction("review")
-                r_line = gr.Dropdown(visible=False)
-                r_comments = gr.Dataframe(headers=R.COMMENT_COLUMNS, value=[], interactive=False, wrap=True,
-                                          label="Comments", elem_id="review-comments")
-                with gr.Row():
-                    c_at = gr.Textbox(label="At (m:ss, blank for the whole call)", scale=1, elem_id="comment-at")
-                    c_text = gr.Textbox(label="Comment", scale=4, elem_id="comment-text")
-                with gr.Row():
-                    c_add = gr.Button("Add comment", elem_id="comment-add")
-                    reviewed_btn = gr.Button("Mark reviewed", interactive=False, elem_id="review-mark")
+                r_filter_status = gr.Markdown(elem_id="review-filter-status")
+                table = gr.Dataframe(headers=R.ENTRY_COLUMNS, value=[], interactive=False, wrap=True, max_height=420,
+                                     label="Your team's recordings: click one to open it", elem_id="review-table")
+                review_ids = gr.State([])
+                side = {}
+
+                def review_side(where: str):
+                    if where == "top":
+                        side["status"] = gr.Markdown(elem_id="review-status")
+                    else:
+                        side["at"] = gr.Textbox(label="At (m:ss, blank for the whole call)", elem_id="comment-at")
+                        side["text"] = gr.Textbox(label="Comment", lines=2, elem_id="comment-text")
+                        side["add"] = gr.Button("Add comment", variant="primary", elem_id="comment-add")
+                        with gr.Row():
+                            side["mark"] = gr.Button("Mark reviewed", interactive=False, elem_id="review-mark", min_width=120)
+                            side["next"] = gr.Button("Next unreviewed", elem_id="review-next", min_width=120)
+
+                rv = report_view("review", comments_label="Comments", side_extra=review_side)
+                r_status, c_at, c_text = side["status"], side["at"], side["text"]
                 with gr.Accordion("Trend: one agent's scores over time", open=True):
                     t_agent = gr.Dropdown(label="Agent", choices=[], elem_id="trend-agent")
-                    plot = gr.LinePlot(x="date", y="score", color="score of", y_lim=[0, 100], label="Tone and content score",
-                                       elem_id="trend-plot")
+                    plot = gr.HTML(elem_id="trend-plot")
 
             # ------------------------------------------------------------------ Account
             with gr.Tab("Account", id="account", elem_id="tab-account"):
@@ -131,35 +230,57 @@ def build_app(coach: Coach) -> gr.Blocks:
         api_btn = gr.Button(visible=False)
 
         # ---------------------------------------------------------------------- events
-        shown = [current, scores, timeline, feedback, moment, details, line, comments, agent_pick]
-        r_shown = [r_current, r_scores, r_timeline, r_feedback, r_moment, r_details, r_line, r_comments, r_agent_pick]
-        private = {"api_visibility": "undocumented"}
-
-        demo.load(h.on_load, None, [whoami, review_tab, history, f_agent, f_lang, table, pick, t_agent],
-                  api_name="ui_load", **private)
-        analyze_btn.click(h.analyze, [audio_in], [status, *shown, history], api_name="ui_analyze",
-                          concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private).then(
-            lambda: ("", []), None, [retake_md, retake_table], api_visibility="private")
-        history.input(h.open_mine, [history], shown, api_name="ui_open_mine", **private)
-        moment.input(h.play_moment, [current, moment], [moment_audio], api_name="ui_play_moment", **private)
-        line.input(h.play_moment, [current, line], [line_audio], api_name="ui_play_line", **private)
-        compare_btn.click(h.retake, [current, line, take], [retake_md, retake_table], api_name="ui_retake",
-                          concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
-        agent_btn.click(h.set_agent, [current, agent_pick], [status, *shown], api_name="ui_set_agent",
-                        concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
-
+        mine = [history, history_ids, empty]
+        review_list = [table, review_ids, r_filter_status]
         filters = [f_agent, f_from, f_to, f_lang, f_min, f_max, f_rev]
-        apply_btn.click(h.review_refresh, filters, [table, pick, r_filter_status], api_name="ui_review_table", **private)
-        pick.input(h.review_open, [pick], [*r_shown, reviewed_btn, r_status], api_name="ui_review_open", **private)
-        r_moment.input(h.play_moment, [r_current, r_moment], [r_moment_audio], api_name="ui_review_play", **private)
-        r_moment.input(h.moment_time, [r_current, r_moment], [c_at], api_visibility="private")
-        c_add.click(h.add_comment, [r_current, c_at, c_text], [r_comments, c_text, r_status], api_name="ui_add_comment",
-                    **private)
-        reviewed_btn.click(h.toggle_reviewed, [r_current], [reviewed_btn, r_status], api_name="ui_mark_reviewed",
-                           **private).then(h.review_refresh, filters, [table, pick, r_filter_status], api_visibility="private")
-        r_agent_btn.click(h.set_agent, [r_current, r_agent_pick], [r_status, *r_shown], api_name="ui_review_set_agent",
-                          concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
-        t_agent.input(h.trend, [t_agent], [plot], api_name="ui_trend", **private)
+        demo.load(h.on_load, [visits], [whoami, notice, review_tab, *mine, f_agent, f_lang, *review_list, t_agent, visits, since],
+                  api_name="ui_load", **quick, **private)
+
+        # practice
+        analyze_btn.click(h.clear_messages, None, [status, drill["summary"], drill["table"]], queue=False, **quick,
+                          api_visibility="private").then(
+            h.analyze, [audio_in, since], [status, *pv.outputs(), *mine], api_name="ui_analyze", show_progress_on=[status],
+            concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+        history.select(h.open_mine_row, [history_ids, since], [*pv.outputs(), *mine], api_name="ui_open_mine", **quick,
+                       **private)
+        pv.moment.input(h.play_moment, [pv.current, pv.moment], [pv.moment_audio], api_name="ui_play_moment",
+                        show_progress_on=[pv.moment_audio], **private)
+        for frag in pv.clickable():
+            frag.click(h.act, [pv.current], [pv.moment_audio], show_progress_on=[pv.moment_audio], api_visibility="private")
+        pv.banner.click(h.switch_agent, [pv.current], [status, *pv.outputs()], show_progress_on=[status],
+                        concurrency_limit=n_workers, concurrency_id=ANALYSIS, api_visibility="private")
+        drill["line"].input(h.play_line, [pv.current, drill["line"]], [drill["original"]], api_name="ui_play_line",
+                            show_progress_on=[drill["original"]], **private)
+        drill["compare"].click(h.retake, [pv.current, drill["line"], drill["take"]], [drill["summary"], drill["table"]],
+                               api_name="ui_retake", show_progress_on=[drill["summary"]], concurrency_limit=n_workers,
+                               concurrency_id=ANALYSIS, **private)
+        pv.agent_btn.click(h.set_agent, [pv.current, pv.agent_pick], [status, *pv.outputs()], api_name="ui_set_agent",
+                           show_progress_on=[status], concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+
+        # review
+        opened = [*rv.outputs(), side["mark"], r_status, *review_list]
+        apply_btn.click(h.review_refresh, [*filters, rv.current], review_list, api_name="ui_review_table", **quick, **private)
+        table.select(h.review_open_row, [review_ids, *filters], opened, api_name="ui_review_open", **quick, **private).then(
+            None, None, None, js=SCROLL_TO.format("review-report"))
+        side["next"].click(h.review_next, [review_ids, rv.current, *filters], opened, api_name="ui_review_next", **quick,
+                           **private).then(None, None, None, js=SCROLL_TO.format("review-report"))
+        rv.moment.input(h.play_moment, [rv.current, rv.moment], [rv.moment_audio], api_name="ui_review_play",
+                        show_progress_on=[rv.moment_audio], **private)
+        rv.moment.input(h.moment_time, [rv.current, rv.moment], [c_at], **quick, api_visibility="private")
+        for frag in rv.clickable():
+            frag.click(h.act_review, [rv.current], [rv.moment_audio, c_at], show_progress_on=[rv.moment_audio],
+                       api_visibility="private")
+        rv.banner.click(h.switch_agent_review, [rv.current], [r_status, *rv.outputs()], show_progress_on=[r_status],
+                        concurrency_limit=n_workers, concurrency_id=ANALYSIS, api_visibility="private")
+        side["add"].click(h.add_comment, [rv.current, c_at, c_text], [rv.comments, c_text, r_status], api_name="ui_add_comment",
+                          **quick, **private).then(h.review_refresh, [*filters, rv.current], review_list, **quick,
+                                                   api_visibility="private")
+        side["mark"].click(h.toggle_reviewed, [rv.current], [side["mark"], r_status], api_name="ui_mark_reviewed", **quick,
+                           **private).then(h.review_refresh, [*filters, rv.current], review_list, **quick,
+                                           api_visibility="private")
+        rv.agent_btn.click(h.set_agent_review, [rv.current, rv.agent_pick], [r_status, *rv.outputs()], api_name="ui_review_set_agent",
+                           show_progress_on=[r_status], concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+        t_agent.input(h.trend, [t_agent], [plot], api_name="ui_trend", **quick, **private)
         pw_btn.click(h.change_password, [old_pw, new_pw, new_pw2], [pw_status], api_name="ui_change_password",
                      **private).then(lambda: ("", "", ""), None, [old_pw, new_pw, new_pw2], api_visibility="private")
 

@@ -4,7 +4,8 @@ Every handler takes ``request: gr.Request`` and looks the user up again from
 ``request.username`` (the name Gradio's login stored for the session); nothing
 a browser sends, hidden state included, is trusted for identity or access. A
 report id the user may not see gives the same empty answer as one that does
-not exist.
+not exist. Lists of ids held in the page (which row is which report) are
+only a way to find the id: the report is opened through the same rule.
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ from typing import Any
 
 import gradio as gr
 
+from .. import coaching as C
 from ..errors import ToneCoachError
 from ..store import access
 from ..store.accounts import Account, authenticate, check_password, get_account, set_password
 from . import render as R
+from .progress import Pace, Tracker, probe_audio
 from .service import Coach
 
-__all__ = ["Handlers", "parse_time"]
+__all__ = ["BROWSER_STATE_KEY", "Handlers", "parse_time"]
 
 log = logging.getLogger("tonecoach")
 
 ROLE_NAMES = {"agent": "agent", "team_lead": "team lead", "admin": "admin"}
+#: the browser keeps each user's last visit here (localStorage). Gradio encrypts the value with a key it also sends to
+#: the page, so the key protects nothing: a fixed one keeps the value readable after the server restarts.
+BROWSER_STATE_KEY = "tonecoach-last-visit"
 
 
 def parse_time(text: str | float | None) -> float | None:
@@ -56,6 +62,19 @@ def _date(text: str | None, what: str) -> _dt.date | None:
         raise ToneCoachError(f"write the {what} date as YYYY-MM-DD, not {s!r}") from None
 
 
+def _score(text, what: str) -> float | None:
+    """A score bound from a text box: blank means no bound."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        f = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        f = math.nan
+    if not (math.isfinite(f) and 0 <= f <= 100):
+        raise ToneCoachError(f"write \u201c{what}\u201d as a number from 0 to 100 (or leave it empty), not {str(text)!r}")
+    return f
+
+
 def _num(v) -> float | None:
     if v is None or v == "":
         return None
@@ -70,12 +89,42 @@ def _report_id(v) -> int | None:
         return None
 
 
+def _aware(t: _dt.datetime | None) -> _dt.datetime | None:
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc)
+
+
+def _since(text) -> _dt.datetime | None:
+    try:
+        return _aware(_dt.datetime.fromisoformat(str(text))) if text else None
+    except ValueError:
+        return None
+
+
+def _row_id(ids, evt: gr.EventData | None) -> int | None:
+    """The report id of the clicked row (``ids`` is the table's ids in row order; the event is a Dataframe
+    ``select``, whose data holds the cell's ``index``: [row, column])."""
+    index = _event(evt).get("index")
+    try:
+        row = index[0] if isinstance(index, (list, tuple)) else int(index)
+        return _report_id(list(ids or [])[int(row)]) if int(row) >= 0 else None
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
+def _event(evt: gr.EventData | None) -> dict:
+    data = getattr(evt, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
 class Handlers:
     """Event handlers bound to one :class:`Coach` (one per app)."""
 
     def __init__(self, coach: Coach):
         self.coach = coach
         self.store = coach.store
+        self.pace = Pace()
 
     # -- identity -----------------------------------------------------------------------------
     def viewer(self, request: gr.Request | None) -> Account:
@@ -89,144 +138,300 @@ class Handlers:
         return f"Logged in as **{acc.name}** ({ROLE_NAMES.get(acc.role, acc.role)}{team})"
 
     # -- page load ----------------------------------------------------------------------------
-    def on_load(self, request: gr.Request):
+    def on_load(self, visits, request: gr.Request):
+        """Outputs: who, the news since the last visit, the Review tab, my recordings (table, ids, empty state),
+        the review filters' choices, the team's table, the trend's agents, the visits to keep, the last visit."""
         acc = self.viewer(request)
-        mine = [e for e in access.entries(self.store, acc) if e.agent_id == acc.id]
+        visits = dict(visits) if isinstance(visits, dict) else {}
+        since = _since(visits.get(acc.name))
+        visits[acc.name] = _dt.datetime.now(_dt.timezone.utc).isoformat()
         reviewer = acc.role in ("team_lead", "admin")
-        agents = access.visible_agents(self.store, acc) if reviewer else []
-        rows, choices, langs = self._review_rows(acc, access.Filters()) if reviewer else ([], [], [])
+        agents = self._agents(acc) if reviewer else []
+        langs = sorted({e.language for e in access.entries(self.store, acc) if e.language}) if reviewer else []
         return (
             self.whoami(acc),
+            self._notice(acc, since),
             gr.Tab(visible=reviewer),
-            gr.Dropdown(choices=[(R.entry_label(e), e.report_id) for e in mine], value=None),
+            *self._mine(acc, since, None),
             gr.Dropdown(choices=[("any agent", "")] + [(a, a) for a in agents], value=""),
             gr.Dropdown(choices=[("any language", "")] + [(x, x) for x in langs], value=""),
-            rows,
-            gr.Dropdown(choices=choices, value=None),
+            *(self._review_list(acc, access.Filters(), None) if reviewer else ([], [], "")),
             gr.Dropdown(choices=agents, value=None),
+            visits,
+            since.isoformat() if since else None,
+        )
+
+    def _agents(self, acc: Account) -> list[str]:
+        """The agents a lead may review: people with the agent role, not the lead."""
+        out = []
+        for name in access.visible_agents(self.store, acc):
+            who = get_account(self.store, name)
+            if name != acc.name and who is not None and who.role == "agent":
+                out.append(name)
+        return out
+
+    def _notice(self, acc: Account, since: _dt.datetime | None):
+        """What leads did to my recordings since my last visit (hidden when nothing)."""
+        if since is None:
+            return gr.Markdown(value="", visible=False)
+        said, reviewed = {}, []
+        for e in self._my_entries(acc):
+            for c in access.comments(self.store, acc, e.report_id):
+                if _aware(c.created_at) > since and c.author != acc.name:
+                    said.setdefault(c.author, []).append(e.name or "a recording")
+            if e.reviewed_at is not None and _aware(e.reviewed_at) > since and e.reviewed_by and e.reviewed_by != acc.name:
+                reviewed.append((e.reviewed_by, e.name or "a recording"))
+        parts = []
+        for who, names in said.items():
+            parts.append(f"**{R._md(who)}** left {R._plural(len(names), 'comment')} on {', '.join(sorted(set(map(R._md, names))))}")
+        for who, name in reviewed:
+            parts.append(f"**{R._md(who)}** reviewed {R._md(name)}")
+        if not parts:
+            return gr.Markdown(value="", visible=False)
+        return gr.Markdown(value="Since your last visit: " + "; ".join(parts) + ". They are marked *new* in My recordings.",
+                           visible=True)
+
+    def _my_entries(self, acc: Account) -> list[access.Entry]:
+        return [e for e in access.entries(self.store, acc, limit=200) if e.agent_id == acc.id]
+
+    def _mine(self, acc: Account, since: _dt.datetime | None, open_id: int | None) -> tuple:
+        """My recordings: the table, its ids (row order) and the empty state, shown before the first upload."""
+        mine = self._my_entries(acc)
+        comments = {e.report_id: access.comments(self.store, acc, e.report_id) for e in mine}
+        since = _aware(since) if isinstance(since, _dt.datetime) else _since(since)
+        rows = R.mine_rows(mine, comments, since, acc.name, open_id)
+        return (gr.Dataframe(value=rows, visible=bool(mine)), [e.report_id for e in mine], gr.HTML(visible=not mine))
+
+    # -- a report -----------------------------------------------------------------------------
+    def report_outputs(self, acc: Account, report_id, *, review: bool = False) -> tuple:
+        """current id, the report's box, agent banner, scores and summary, feedback, moment choices, timeline,
+        details, comments, agent choices, re-take lines (the order of :meth:`ReportView.outputs`)."""
+        got = self.coach.open(acc, report_id) if _report_id(report_id) is not None else None
+        if got is None:
+            return (None, gr.Row(visible=False), "", "", "", gr.Dropdown(choices=[], value=None), "", "", "",
+                    gr.Dropdown(choices=[], value=None, interactive=False), gr.Dropdown(choices=[], value=None))
+        entry, report, _ = got
+        views = C.feedback_views(report)
+        empty = "No comments yet." if review else "No comments from your team lead yet."
+        return (
+            entry.report_id,
+            gr.Row(visible=True),
+            R.agent_banner_html(report),
+            R.scores_html(report, views),
+            R.feedback_html(report, views, comment=review),
+            gr.Dropdown(choices=R.feedback_choices(report, views), value=None),
+            R.timeline_html(report),
+            R.details_html(report),
+            R.comments_html(access.comments(self.store, acc, entry.report_id), empty=empty),
+            gr.Dropdown(choices=R.agent_choices(report), value=report.agent.speaker if report.agent else None,
+                        interactive=len(report.speakers) > 1, info=R.agent_info(report)),
+            gr.Dropdown(choices=R.retake_choices(report), value=None),
         )
 
     # -- practice -----------------------------------------------------------------------------
-    def _report_outputs(self, acc: Account, report_id) -> tuple:
-        """current id, scores, timeline, feedback rows, moment choices, details, re-take choices, comments, agent."""
-        got = self.coach.open(acc, report_id)
-        if got is None:
-            return (None, "", "", [], gr.Dropdown(choices=[], value=None), "", gr.Dropdown(choices=[], value=None), [],
-                    gr.Dropdown(choices=[], value=None, interactive=False))
-        entry, report, _ = got
-        return (
-            entry.report_id,
-            R.scores_html(report),
-            R.timeline_html(report),
-            R.feedback_rows(report),
-            gr.Dropdown(choices=R.feedback_choices(report), value=None),
-            R.details_html(report),
-            gr.Dropdown(choices=R.retake_choices(report), value=None),
-            R.comment_rows(access.comments(self.store, acc, entry.report_id)),
-            gr.Dropdown(choices=R.agent_choices(report), value=report.agent.speaker if report.agent else None,
-                        interactive=len(report.speakers) > 1, info=R.agent_info(report)),
-        )
+    def clear_messages(self):
+        """When an analysis starts: the last one's messages go (status, re-take comparison)."""
+        return "", "", []
 
-    def analyze(self, audio_path: str | None, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+    def _tracked(self, progress, work, path=None):
+        """Run ``work(callback)`` with one progress bar (see :class:`tonecoach.web.progress.Tracker`)."""
+        audio_s, channels = probe_audio(path) if path else (None, 1)
+        tracker = Tracker(lambda f, m: progress(f, desc=m), pace=self.pace, audio_s=audio_s, channels=channels)
+        return tracker.run(work)
+
+    def _learn_pace(self, acc: Account, rid) -> None:
+        got = self.coach.open(acc, rid)
+        if got is not None:
+            r = got[1]
+            self.pace.add((r.timings_s or {}).get("transcribe"), r.audio.duration_s, max(1, min(2, r.audio.channels)))
+
+    def analyze(self, audio_path: str | None, since, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """Analyse an upload or a microphone recording; outputs: status, the report, my recordings."""
         acc = self.viewer(request)
-
-        def prog(f: float, msg: str) -> None:
-            progress(max(0.0, min(1.0, f)), desc=msg)
-
         try:
-            rid = self.coach.analyze_upload(acc, audio_path, progress=prog)
+            rid = self._tracked(progress, lambda cb: self.coach.analyze_upload(acc, audio_path, progress=cb), audio_path)
         except ToneCoachError as exc:
-            empty = self._report_outputs(acc, None)
-            return (f"**Could not analyse this file:** {exc}", *empty, gr.Dropdown())
+            return (f"**Could not analyse this file:** {R._md(str(exc))}", *self.report_outputs(acc, None),
+                    *self._mine(acc, since, None))
         except Exception:  # a bug: say so plainly, keep the details in the log
             log.exception("analysis failed for %s", acc.name)
-            empty = self._report_outputs(acc, None)
             return ("**Could not analyse this file:** an internal error occurred; the details are in the server log.",
-                    *empty, gr.Dropdown())
-        mine = [e for e in access.entries(self.store, acc) if e.agent_id == acc.id]
-        outs = self._report_outputs(acc, rid)
-        return (f"Analysed: report #{rid}.", *outs,
-                gr.Dropdown(choices=[(R.entry_label(e), e.report_id) for e in mine], value=rid))
+                    *self.report_outputs(acc, None), *self._mine(acc, since, None))
+        self._learn_pace(acc, rid)
+        return (f"Analysed: report #{rid}.", *self.report_outputs(acc, rid), *self._mine(acc, since, rid))
+
+    def open_mine_row(self, ids, since, evt: gr.EventData, request: gr.Request):
+        """A click on a row of My recordings: that report, and the table with it marked open."""
+        acc = self.viewer(request)
+        rid = _row_id(ids, evt)
+        outs = self.report_outputs(acc, rid)
+        return (*outs, *self._mine(acc, since, outs[0]))
 
     def open_mine(self, report_id, request: gr.Request):
-        acc = self.viewer(request)
-        if _report_id(report_id) is None:
-            return self._report_outputs(acc, None)
-        return self._report_outputs(acc, report_id)
+        """Open one of my reports by id (the report's outputs)."""
+        return self.report_outputs(self.viewer(request), report_id)
 
-    def play_moment(self, report_id, index, request: gr.Request):
-        acc = self.viewer(request)
-        if _report_id(report_id) is None or index is None or index == "":
+    def _clip(self, acc: Account, report_id, start, end):
+        if _report_id(report_id) is None or start is None or end is None:
             return None
         try:
-            return self.coach.feedback_clip(acc, report_id, int(index))
+            return self.coach.clip(acc, report_id, float(start), float(end))
+        except (TypeError, ValueError):
+            return None
         except ToneCoachError as exc:
             raise gr.Error(str(exc)) from None
 
-    def retake(self, report_id, index, take_path, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+    def play_moment(self, report_id, key, request: gr.Request):
+        """The clip behind a "Play a moment" choice (a feedback row's key, or its index in the report)."""
+        acc = self.viewer(request)
+        got = self.coach.open(acc, report_id) if _report_id(report_id) is not None else None
+        if got is None or key in (None, ""):
+            return None
+        if isinstance(key, int) or str(key).isdigit():
+            try:
+                return self.coach.feedback_clip(acc, report_id, int(key))
+            except ToneCoachError as exc:
+                raise gr.Error(str(exc)) from None
+        where = R.moment_of(got[1], str(key))
+        return self._clip(acc, report_id, *where) if where else None
+
+    def act(self, report_id, evt: gr.EventData, request: gr.Request):
+        """A button in a report: ▶ plays its moment."""
+        acc = self.viewer(request)
+        d = _event(evt)
+        if d.get("action") != "play":
+            return gr.skip()
+        return self._clip(acc, report_id, d.get("start"), d.get("end"))
+
+    def act_review(self, report_id, evt: gr.EventData, request: gr.Request):
+        """A button in a report under review: ▶ plays its moment and pins the comment box there; Comment here pins it."""
+        acc = self.viewer(request)
+        d = _event(evt)
+        if d.get("action") == "comment":
+            return gr.skip(), d.get("at") or ""
+        if d.get("action") == "play":
+            return self._clip(acc, report_id, d.get("start"), d.get("end")), d.get("at") or gr.skip()
+        return gr.skip(), gr.skip()
+
+    def play_line(self, report_id, key, request: gr.Request):
+        """How a line of the re-take drill sounded in the call."""
+        acc = self.viewer(request)
+        got = self.coach.open(acc, report_id) if _report_id(report_id) is not None else None
+        line = next((x for x in C.retake_lines(got[1]) if x.key == key), None) if got and key else None
+        return self._clip(acc, report_id, line.start_s, line.end_s) if line else None
+
+    def retake(self, report_id, key, take_path, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """Compare a new take of a flagged line with the original; outputs: summary, rows."""
         acc = self.viewer(request)
         if _report_id(report_id) is None:
             return "Analyse or open a recording first.", []
-        if index is None or index == "":
-            return "Pick a flagged line first.", []
+        if key is None or key == "":
+            return "Pick a sentence or phrase first.", []
         try:
-            r = self.coach.retake(acc, report_id, int(index), take_path,
-                                  progress=lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
+            r = self._tracked(progress, lambda cb: self.coach.retake(acc, report_id, key, take_path, progress=cb), take_path)
         except ToneCoachError as exc:
-            return f"**Could not compare:** {exc}", []
-        warn = "".join(f"\n\n_Note: {w}_" for w in r.warnings)
-        md = (f"**Before** (the flagged line): “{r.line_before}”\n\n**Your new take:** “{r.line_after or '(no words heard)'}”"
-              f"\n\nThe ▶ row is what the feedback was about ({r.category}).{warn}")
-        return md, R.retake_rows(r)
+            return f"**Could not compare:** {R._md(str(exc))}", []
+        return R.retake_summary(r), R.retake_rows(r)
 
     def set_agent(self, report_id, speaker, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """Analyse the report again with another speaker as the agent; outputs: status, the report."""
+        return self._set_agent(report_id, speaker, request, progress, review=False)
+
+    def set_agent_review(self, report_id, speaker, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+        """:meth:`set_agent` for the Review tab."""
+        return self._set_agent(report_id, speaker, request, progress, review=True)
+
+    def _set_agent(self, report_id, speaker, request, progress, *, review: bool):
         acc = self.viewer(request)
         if _report_id(report_id) is None:
-            return ("Analyse or open a recording first.", *self._report_outputs(acc, None))
+            return ("Analyse or open a recording first.", *self.report_outputs(acc, None, review=review))
         try:
-            rid, changed = self.coach.set_agent(acc, report_id, speaker or None,
-                                                progress=lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
+            rid, changed = self._tracked(progress, lambda cb: self.coach.set_agent(acc, report_id, speaker or None, progress=cb))
         except ToneCoachError as exc:
-            return (f"**The agent was not changed:** {exc}", *self._report_outputs(acc, report_id))
+            return (f"**The agent was not changed:** {R._md(str(exc))}", *self.report_outputs(acc, report_id, review=review))
         except Exception:
             log.exception("setting the agent of report %s failed for %s", report_id, acc.name)
             return ("**The agent was not changed:** an internal error occurred; the details are in the server log.",
-                    *self._report_outputs(acc, report_id))
-        msg = (f"Report #{rid} analysed again with **{speaker}** as the agent." if changed
-               else f"**{speaker}** is the agent of this report already.")
-        return (msg, *self._report_outputs(acc, rid))
+                    *self.report_outputs(acc, report_id, review=review))
+        msg = (f"Report #{rid} analysed again with **{R._md(speaker)}** as the agent." if changed
+               else f"**{R._md(speaker)}** is the agent of this report already.")
+        return (msg, *self.report_outputs(acc, rid, review=review))
+
+    def switch_agent(self, report_id, evt: gr.EventData, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+        """The banner's "Switch to ..." button: the same as choosing that speaker under "Who is the agent?"."""
+        d = _event(evt)
+        if d.get("action") != "switch" or not d.get("speaker"):
+            return (gr.skip(),) * 12
+        return self._set_agent(report_id, str(d["speaker"]), request, progress, review=False)
+
+    def switch_agent_review(self, report_id, evt: gr.EventData, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
+        """:meth:`switch_agent` for the Review tab."""
+        d = _event(evt)
+        if d.get("action") != "switch" or not d.get("speaker"):
+            return (gr.skip(),) * 12
+        return self._set_agent(report_id, str(d["speaker"]), request, progress, review=True)
 
     # -- review -------------------------------------------------------------------------------
-    def _review_rows(self, acc: Account, f: access.Filters):
-        rows = access.entries(self.store, acc, f)
-        langs = sorted({e.language for e in access.entries(self.store, acc) if e.language})
-        return R.entry_rows(rows), [(R.entry_label(e), e.report_id) for e in rows], langs
+    def _filters(self, agent, date_from, date_to, language, min_score, max_score, reviewed) -> access.Filters:
+        return access.Filters(agent=agent or None, date_from=_date(date_from, "from"), date_to=_date(date_to, "to"),
+                              language=language or None, min_score=_score(min_score, "Tone score from"),
+                              max_score=_score(max_score, "to"),
+                              reviewed={"reviewed": True, "not reviewed": False}.get(reviewed or "", None))
 
-    def review_refresh(self, agent, date_from, date_to, language, min_score, max_score, reviewed, request: gr.Request):
-        """Filter the team table; outputs: rows, open-a-report choices, status."""
+    def _review_list(self, acc: Account, f: access.Filters, open_id) -> tuple:
+        rows = access.entries(self.store, acc, f)
+        counts = {e.report_id: len(access.comments(self.store, acc, e.report_id)) for e in rows}
+        return R.entry_rows(rows, counts, _report_id(open_id)), [e.report_id for e in rows], f"{len(rows)} recording(s)."
+
+    def review_refresh(self, agent, date_from, date_to, language, min_score, max_score, reviewed, current=None,
+                       request: gr.Request = None):
+        """Filter the team table (empty fields filter nothing); outputs: rows, their ids, status. The open report stays."""
         acc = self.viewer(request)
         if acc.role not in ("team_lead", "admin"):
-            return [], gr.Dropdown(choices=[], value=None), "Only team leads and admins review."
+            return [], [], "Only team leads and admins review."
         try:
-            f = access.Filters(agent=agent or None, date_from=_date(date_from, "from"), date_to=_date(date_to, "to"),
-                               language=language or None, min_score=_num(min_score), max_score=_num(max_score),
-                               reviewed={"reviewed": True, "not reviewed": False}.get(reviewed or "", None))
+            f = self._filters(agent, date_from, date_to, language, min_score, max_score, reviewed)
         except (ToneCoachError, ValueError) as exc:
-            return gr.Dataframe(), gr.Dropdown(), f"**Filter:** {exc}"
-        rows, choices, _ = self._review_rows(acc, f)
-        return rows, gr.Dropdown(choices=choices, value=None), f"{len(rows)} recording(s)."
+            return gr.Dataframe(), gr.State(), f"**Filter:** {R._md(str(exc))}"
+        return self._review_list(acc, f, current)
+
+    def _opened(self, acc: Account, rid, filters) -> tuple:
+        outs = self.report_outputs(acc, rid, review=True)
+        try:
+            f = self._filters(*filters)
+        except (ToneCoachError, ValueError):
+            f = access.Filters()
+        listed = self._review_list(acc, f, outs[0])
+        if outs[0] is None:
+            return (*outs, gr.Button(interactive=False), "" if _report_id(rid) is None else "No such report.", *listed)
+        e = access.get_entry(self.store, acc, outs[0])
+        return (*outs, self._review_button(e), self._entry_status(e), *listed)
+
+    def review_open_row(self, ids, agent, date_from, date_to, language, min_score, max_score, reviewed,
+                        evt: gr.EventData, request: gr.Request):
+        """A click on a row of the team's table opens that report beside the comment box."""
+        acc = self.viewer(request)
+        return self._opened(acc, _row_id(ids, evt), (agent, date_from, date_to, language, min_score, max_score, reviewed))
 
     def review_open(self, report_id, request: gr.Request):
-        """Open a report for review; outputs: the report (as in practice), review button, status."""
+        """Open a report for review by id; outputs: the report, review button, status."""
         acc = self.viewer(request)
-        outs = self._report_outputs(acc, report_id if _report_id(report_id) else None)
-        if outs[0] is None:
-            return (*outs, gr.Button(), "" if _report_id(report_id) is None else "No such report.")
-        e = access.get_entry(self.store, acc, outs[0])
-        return (*outs, self._review_button(e), self._entry_status(e))
+        return self._opened(acc, report_id, (None,) * 7)[:-3]
+
+    def review_next(self, ids, current, agent, date_from, date_to, language, min_score, max_score, reviewed,
+                    request: gr.Request):
+        """The next recording of the list not reviewed yet (after the open one, wrapping round)."""
+        acc = self.viewer(request)
+        order = [i for i in (_report_id(x) for x in ids or []) if i is not None]
+        cur = _report_id(current)
+        start = order.index(cur) + 1 if cur in order else 0
+        filters = (agent, date_from, date_to, language, min_score, max_score, reviewed)
+        for rid in order[start:] + order[:start]:
+            e = access.get_entry(self.store, acc, rid)
+            if rid != cur and e is not None and e.reviewed_at is None:
+                return self._opened(acc, rid, filters)
+        outs = self._opened(acc, cur, filters)
+        return (*outs[:-5], outs[-5], "Every recording in this list is reviewed.", *outs[-3:])
 
     def _review_button(self, e: access.Entry | None):
         return gr.Button(value="Mark not reviewed" if e and e.reviewed_at else "Mark reviewed", interactive=e is not None)
@@ -234,18 +439,18 @@ class Handlers:
     def _entry_status(self, e: access.Entry | None) -> str:
         if e is None:
             return ""
-        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {e.reviewed_by}" if e.reviewed_at else "not reviewed yet")
-        return f"Report #{e.report_id}: **{e.agent}**, {e.name or 'recording'}, {e.created_at:%Y-%m-%d %H:%M} UTC; {rev}."
+        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {R._md(e.reviewed_by)}" if e.reviewed_at else "not reviewed yet")
+        return (f"Report #{e.report_id}: **{R._md(e.agent)}**, {R._md(e.name or 'recording')}, "
+                f"{e.created_at:%Y-%m-%d %H:%M} UTC; {rev}.")
 
     def add_comment(self, report_id, at_text, text, request: gr.Request):
-        """Outputs: comment rows, the comment box (cleared on success), status."""
+        """Outputs: the comments, the comment box (cleared on success), status."""
         acc = self.viewer(request)
         try:
             access.add_comment(self.store, acc, _report_id(report_id), text, at_s=parse_time(at_text))
         except ToneCoachError as exc:
-            return gr.Dataframe(), gr.Textbox(), f"**Comment not added:** {exc}"
-        rows = R.comment_rows(access.comments(self.store, acc, report_id))
-        return rows, gr.Textbox(value=""), "Comment added."
+            return gr.HTML(), gr.Textbox(), f"**Comment not added:** {R._md(str(exc))}"
+        return R.comments_html(access.comments(self.store, acc, report_id)), gr.Textbox(value=""), "Comment added."
 
     def toggle_reviewed(self, report_id, request: gr.Request):
         """Outputs: review button, status."""
@@ -254,31 +459,43 @@ class Handlers:
         try:
             e = access.mark_reviewed(self.store, acc, _report_id(report_id), reviewed=not (e and e.reviewed_at))
         except ToneCoachError as exc:
-            return gr.Button(), f"**Not changed:** {exc}"
+            return gr.Button(), f"**Not changed:** {R._md(str(exc))}"
         return self._review_button(e), self._entry_status(e)
 
-    def moment_time(self, report_id, index, request: gr.Request) -> str:
+    def moment_time(self, report_id, key, request: gr.Request) -> str:
         """The start of a feedback moment as m:ss, to pin a comment there."""
         acc = self.viewer(request)
         got = self.coach.open(acc, report_id) if _report_id(report_id) else None
-        if got is None or index in (None, ""):
+        if got is None or key in (None, ""):
             return gr.Textbox()
-        fb = got[1].feedback
-        i = int(index)
-        return R.clock(fb[i].start_s) if 0 <= i < len(fb) else gr.Textbox()
+        if isinstance(key, int) or str(key).isdigit():
+            fb = got[1].feedback
+            i = int(key)
+            return R.clock(fb[i].start_s) if 0 <= i < len(fb) else gr.Textbox()
+        where = R.moment_of(got[1], str(key))
+        return R.clock(where[0]) if where else gr.Textbox()
 
-    def trend(self, agent, request: gr.Request):
-        """One agent's tone and content scores over time (a long table for gr.LinePlot)."""
-        import pandas as pd
-
+    def trend(self, agent, request: gr.Request) -> str:
+        """One agent's tone and content scores over time, the target band and the team's average (an SVG)."""
         acc = self.viewer(request)
-        rows = []
-        for e in access.trend(self.store, acc, agent) if agent else []:
+        entries = access.trend(self.store, acc, agent) if agent else []
+        points = []
+        for e in entries:
+            t = e.created_at.replace(tzinfo=None)
             if e.tone_score is not None:
-                rows.append({"date": e.created_at.replace(tzinfo=None), "score": e.tone_score, "score of": "tone"})
+                points.append((t, "tone", e.tone_score))
             if e.content_score is not None:
-                rows.append({"date": e.created_at.replace(tzinfo=None), "score": e.content_score, "score of": "content"})
-        return pd.DataFrame(rows, columns=["date", "score", "score of"])
+                points.append((t, "content", e.content_score))
+        if not points:
+            return R.trend_svg([], {})
+        t0, t1 = min(p[0] for p in points), max(p[0] for p in points)
+        team = [e for e in access.entries(self.store, acc)
+                if t0 - _dt.timedelta(days=1) <= e.created_at.replace(tzinfo=None) <= t1 + _dt.timedelta(days=1)]
+        avg = {}
+        for kind, attr in (("tone", "tone_score"), ("content", "content_score")):
+            vals = [getattr(e, attr) for e in team if getattr(e, attr) is not None]
+            avg[kind] = sum(vals) / len(vals) if vals else None
+        return R.trend_svg(points, avg, agent=agent)
 
     # -- account ------------------------------------------------------------------------------
     def change_password(self, old: str, new: str, again: str, request: gr.Request) -> str:

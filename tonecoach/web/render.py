@@ -1,59 +1,94 @@
 """Turn reports, entries and comments into what the Gradio components show (HTML fragments and table rows).
 
-Presentation only: every number comes from the report; the timeline and the
-transcript are the HTML report's own (:mod:`tonecoach.html_report`), with its
-stylesheet scoped to ``.tc-report`` so it cannot restyle the app around it.
+Presentation only: every number comes from the report, worded by
+:mod:`tonecoach.coaching` (the same labels and figures as the HTML report);
+the timeline, the transcript and the metrics are the HTML report's own
+(:mod:`tonecoach.html_report`), with its stylesheet scoped to ``.tc-report``
+so it cannot restyle the app around it, and its dark theme under Gradio's
+``.dark``.
+
+Buttons inside the fragments carry ``data-action`` (``play``, ``comment``,
+``switch``) and their data; :data:`ACTIONS_JS` turns a click on one into the
+component's ``click`` event with that data (see :mod:`tonecoach.web.app`).
+
+One function per section of a report; a new section is a new function here,
+a component in :class:`tonecoach.web.app.ReportView` and its place in
+:meth:`tonecoach.web.handlers.Handlers.report_outputs`.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import html
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import coaching as C
 from .. import html_report as H
 from ..html_content import CONTENT_CSS, content_section
 from ..html_conversation import conversation_section
-from ..report import CallReport, FeedbackItem
+from ..report import CallReport
 from ..store.access import CommentView, Entry
-from .service import Retake, flagged_segment
+from .service import Retake
 
 __all__ = [
+    "ACTIONS_JS",
     "COMMENT_COLUMNS",
     "ENTRY_COLUMNS",
-    "FEEDBACK_COLUMNS",
+    "MINE_COLUMNS",
     "RETAKE_COLUMNS",
-    "comment_rows",
+    "agent_banner_html",
+    "agent_choices",
+    "agent_info",
+    "comments_html",
     "content_score",
+    "details_html",
     "entry_rows",
     "feedback_choices",
-    "feedback_rows",
+    "feedback_html",
+    "mine_rows",
+    "news",
     "report_css",
     "retake_choices",
     "retake_rows",
+    "retake_summary",
     "scores_html",
     "timeline_html",
+    "trend_svg",
 ]
 
 NOT_SCORED = "not scored yet"
-FEEDBACK_COLUMNS = ["#", "when", "severity", "what", "evidence", "suggestion"]
-FEEDBACK_WIDTHS = ["4%", "10%", "8%", "32%", "24%", "22%"]
-ENTRY_COLUMNS = ["report", "agent", "team", "recording", "date", "language", "tone", "content", "feedback", "reviewed"]
+OPEN = "▶"
+MINE_COLUMNS = ["", "date", "recording", "tone", "content", "reviewed", "comments", "new"]
+ENTRY_COLUMNS = ["", "report", "agent", "recording", "date", "language", "tone", "content", "feedback", "comments",
+                 "reviewed"]
 COMMENT_COLUMNS = ["at", "by", "comment", "written"]
 RETAKE_COLUMNS = ["metric", "before", "after", "target", "points before", "points after"]
+SEVERITY_WORDS = {"major": "important", "minor": "minor", "info": "tip"}
+
+#: js_on_load of the HTML fragments: a click on a [data-action] element fires the component's click event with its data
+ACTIONS_JS = """
+element.addEventListener('click', (e) => {
+  const b = e.target.closest('[data-action]');
+  if (!b || !element.contains(b)) return;
+  e.preventDefault();
+  const d = Object.assign({}, b.dataset);
+  trigger('click', d);
+  if (d.action === 'comment') {
+    const box = document.querySelector('#comment-text textarea, #comment-text input');
+    if (box) box.focus();
+  }
+});
+"""
 
 
 def _e(v: Any) -> str:
     return html.escape("" if v is None else str(v), quote=True)
 
 
-def clock(t: float | None) -> str:
-    if t is None or not math.isfinite(t):
-        return ""
-    t = max(0.0, float(t))
-    return f"{int(t // 60)}:{int(t % 60):02d}"
+clock = C.clock
 
 
 def _fmt(v: float | None, digits: int = 0) -> str:
@@ -72,7 +107,16 @@ def content_score(report: CallReport) -> float | None:
     return None
 
 
-# -- the report ------------------------------------------------------------------------
+def _play(start: float | None, end: float | None, text: str, *, title: str = "Play this moment",
+          at: float | None = None) -> str:
+    """A ▶ button for a stretch of the call; ``at`` is the time a comment on it is pinned to (its start by default)."""
+    if start is None or end is None:
+        return ""
+    return (f'<button type="button" class="tc-btn play" data-action="play" data-start="{start:.2f}" data-end="{end:.2f}" '
+            f'data-at="{_e(clock(start if at is None else at))}" title="{_e(title)}">▶ {_e(text)}</button>')
+
+
+# -- the first screen: scores and what to do next ------------------------------------------------
 
 
 def _card(label: str, value: float | None, note: str, kind: str) -> str:
@@ -82,22 +126,102 @@ def _card(label: str, value: float | None, note: str, kind: str) -> str:
         big, cls = f"{value:.0f}", "good" if value >= 80 else "ok" if value >= 60 else "low"
     of = '<div class="of">/ 100</div>' if value is not None else ""
     return (f'<div class="score {cls}" data-score="{kind}"><div class="lbl">{_e(label)}</div>'
-            f'<div class="big">{_e(big)}</div>{of}<div class="note">{_e(note)}</div></div>')
+            f'<div class="big">{_e(big)}</div>{of}<div class="verdict">{_e(C.verdict(value))}</div>'
+            f'<div class="note">{_e(note)}</div></div>')
 
 
-def scores_html(report: CallReport) -> str:
-    """Tone and content scores side by side, with what each is based on."""
+def _summary_html(report: CallReport, views: Sequence[C.FeedbackView]) -> str:
+    s = C.summary(report, views)
+    if not s.work_on and s.went_well is None:
+        return ""
+    work = []
+    for w in s.work_on:
+        gain = f'<span class="gain">+{w.points:.0f} points</span>' if w.points is not None and w.points >= 0.5 else ""
+        play = _play(w.start_s, w.end_s, clock(w.start_s) if w.start_s is not None else "")
+        work.append(f'<li class="work" data-fb="{_e(w.feedback or "")}"><div class="head"><span class="what">{_e(w.label)}</span>'
+                    f'{gain}</div><div class="why" dir="auto">{_e(w.why)}</div>{play}</li>')
+    well = ""
+    if s.went_well is not None:
+        g = s.went_well
+        play = _play(g.start_s, g.end_s, clock(g.start_s)) if g.start_s is not None else ""
+        well = (f'<div class="well-col"><h3>Went well</h3><ul class="well"><li class="well"><div class="head">'
+                f'<span class="what">{_e(g.label)}</span></div><div class="why" dir="auto">{_e(g.why)}</div>{play}</li></ul></div>')
+    head = "Work on first" if work else ""
+    body = f'<div class="work-col"><h3>{head}</h3><ol class="work">{"".join(work)}</ol></div>' if work else ""
+    return f'<section class="coach">{body}{well}</section>'
+
+
+def scores_html(report: CallReport, views: Sequence[C.FeedbackView] | None = None) -> str:
+    """Tone and content scores with a plain verdict, then the coaching summary: three things to work on first
+    (each with its moment and the points it would gain) and one that went well."""
+    views = C.feedback_views(report) if views is None else views
     tone = report.tone.score
-    measured = sum(1 for m in report.tone.metrics if m.score is not None)
-    tnote = (f"{measured} of {len(report.tone.metrics)} metrics measured · rubric {report.tone.rubric_version}"
-             if tone is not None else "nothing to measure: no agent speech found")
+    tnote = "how you sound: pace, pitch, loudness" if tone is not None else "nothing to measure: no agent speech found"
     cs = content_score(report)
-    cnote = "wording: politeness, empathy, ownership" if cs is not None else NOT_SCORED
+    cnote = "what you say: politeness, empathy, ownership" if cs is not None else NOT_SCORED
     warn = ""
     if report.warnings:
         warn = '<ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings) + "</ul>"
     return (f'<div class="tc-report"><div class="scores">{_card("Tone", tone, tnote, "tone")}'
-            f'{_card("Content", cs, cnote, "content")}</div>{warn}</div>')
+            f'{_card("Content", cs, cnote, "content")}</div>{warn}{_summary_html(report, views)}</div>')
+
+
+def agent_banner_html(report: CallReport) -> str:
+    """Above the scores when the automatic choice of the agent was unsure: who, how sure, and a switch."""
+    d = C.agent_doubt(report)
+    if d is None:
+        return ""
+    why = f' <span class="sub">({_e("; ".join(d.evidence) or d.reason)})</span>' if (d.evidence or d.reason) else ""
+    buttons = "".join(f'<button type="button" class="tc-btn" data-action="switch" data-speaker="{_e(sid)}">'
+                      f'Switch to {_e(name)}</button>' for sid, name in d.others)
+    return (f'<div class="tc-report"><div class="doubt" role="status"><p>We think the agent is <b>{_e(d.name)}</b> '
+            f'({d.confidence:.0%}): first words “<bdi>{_e(d.first_words)}</bdi>”.{why}</p>'
+            f'<p>If that is the customer, switch: the call is scored again with the other speaker as the agent. '
+            f'{buttons}</p></div></div>')
+
+
+# -- feedback ------------------------------------------------------------------------------------
+
+
+def feedback_html(report: CallReport, views: Sequence[C.FeedbackView] | None = None, *, comment: bool = False) -> str:
+    """Every feedback item as a card: plain label, when, what was found, the figures, what to try; the
+    search pattern and the rest of the evidence behind "details". ``comment`` adds "Comment here"."""
+    views = C.feedback_views(report) if views is None else views
+    if not views:
+        return '<div class="tc-report"><h2>Feedback</h2><p class="empty">No coaching points for this call.</p></div>'
+    cards = []
+    for v in views:
+        a, b = v.moment
+        figures = "".join(f"<li>{_e(f)}</li>" for f in v.figures)
+        figures = f'<ul class="figures">{figures}</ul>' if figures else ""
+        sugg = f'<p class="suggestion"><strong>Try:</strong> <bdi>{_e(v.suggestion)}</bdi></p>' if v.suggestion else ""
+        details = "".join(f"<dt>{_e(k)}</dt><dd dir=\"auto\">{_e(val)}</dd>" for k, val in v.details)
+        details = (f'<details class="more"><summary>details</summary><dl>{details}</dl></details>' if details else "")
+        actions = _play(a, b, "Play", title=f"Play {clock(a)}–{clock(b)}")
+        if comment:
+            actions += (f'<button type="button" class="tc-btn" data-action="comment" data-at="{_e(clock(v.start_s))}">'
+                        "Comment here</button>")
+        cards.append(
+            f'<li class="fb sev-{_e(v.severity)}" id="tc-{_e(v.key)}" data-key="{_e(v.key)}" data-severity="{_e(v.severity)}" '
+            f'data-start="{v.start_s:.2f}"><div class="fbhead"><span class="badge sev-{_e(v.severity)}">'
+            f'{_e(SEVERITY_WORDS.get(v.severity, v.severity))}</span><span class="label">{_e(v.label)}</span>'
+            f'<span class="when">{_e(v.when)}</span><span class="actions">{actions}</span></div>'
+            f'<p class="finding" dir="auto">{_e(v.finding)}</p>{figures}{sugg}{details}</li>')
+    return f'<div class="tc-report"><h2>Feedback</h2><ol class="fbcards">{"".join(cards)}</ol></div>'
+
+
+def feedback_choices(report: CallReport, views: Sequence[C.FeedbackView] | None = None) -> list[tuple[str, str]]:
+    """"Play a moment" choices in the feedback's own words: (``m:ss label``, the row's key)."""
+    views = C.feedback_views(report) if views is None else views
+    return [(f"{clock(v.moment[0])} {v.label}", v.key) for v in views]
+
+
+def moment_of(report: CallReport, key: str | None) -> tuple[float, float] | None:
+    """The stretch behind a "Play a moment" choice (a feedback row's key)."""
+    return next((v.moment for v in C.feedback_views(report) if v.key == key), None)
+
+
+# -- the rest of the report ---------------------------------------------------------------------
 
 
 def timeline_html(report: CallReport) -> str:
@@ -107,59 +231,18 @@ def timeline_html(report: CallReport) -> str:
 
 
 def details_html(report: CallReport) -> str:
-    """The tone metrics with their targets and evidence, then the content and conversation sections when there are."""
-    return (f'<div class="tc-report">{H.render_sections(report)["tone"]}{content_section(report)}'
+    """The tone metrics with their targets and evidence, then the content and conversation sections when there are,
+    and how the agent was chosen."""
+    rubric = f'<p class="sub">Scored with rubric {_e(report.tone.rubric_version)}.</p>' if report.tone.rubric_version else ""
+    return (f'<div class="tc-report">{H.render_sections(report)["tone"]}{rubric}{content_section(report)}'
             f'{conversation_section(report)}</div>')
-
-
-def split_message(fb: FeedbackItem) -> tuple[str, str]:
-    """(finding, suggestion): the suggestion field, else the message's advice after its first sentence."""
-    msg = fb.message.strip()
-    if fb.suggestion:
-        return msg, fb.suggestion
-    parts = re.split(r"(?<=[.!?])\s+", msg, maxsplit=1)
-    return (parts[0], parts[1]) if len(parts) == 2 else (msg, "")
-
-
-def _evidence(ev: Mapping[str, Any]) -> str:
-    """The measurement behind an item, value and threshold first; lists are counted, not dumped."""
-    unit = ev.get("unit")
-    keys = [k for k in ("value", "threshold") if k in ev] + [k for k in ev if k not in ("value", "threshold", "unit")]
-    out = []
-    for k in keys:
-        v = ev[k]
-        if v is None or isinstance(v, Mapping):
-            continue
-        name = k.replace("_", " ")
-        if isinstance(v, (list, tuple)):
-            out.append(f"{len(v)} {name}")
-            continue
-        if isinstance(v, float):
-            v = f"{v:g}"
-        out.append(f"{name} {v}{' ' + unit if unit and k in ('value', 'threshold') else ''}")
-    return "; ".join(out)
-
-
-def feedback_rows(report: CallReport) -> list[list[Any]]:
-    rows = []
-    for n, fb in enumerate(report.feedback, 1):
-        finding, suggestion = split_message(fb)
-        rows.append([n, f"{clock(fb.start_s)}–{clock(fb.end_s)}", fb.severity, f"{fb.category}: {finding}",
-                     _evidence(fb.evidence), suggestion])
-    return rows
-
-
-def feedback_choices(report: CallReport) -> list[tuple[str, int]]:
-    """Dropdown choices for "play this moment": (label, feedback index)."""
-    return [(f"{n}. {clock(fb.start_s)} {fb.category}", n - 1) for n, fb in enumerate(report.feedback, 1)]
 
 
 def agent_choices(report: CallReport) -> list[tuple[str, str]]:
     """Dropdown choices for "who is the agent": (label with talk time and first words, speaker id)."""
     out = []
     for sp in report.speakers:
-        first = next((s.text for s in sorted(report.segments, key=lambda s: s.start_s) if s.speaker == sp.id), "")
-        first = first if len(first) <= 60 else first[:57] + "..."
+        first = C.first_words(report, sp.id, 60)
         role = "the agent now" if report.agent and report.agent.speaker == sp.id else sp.role
         out.append((f"{sp.id} ({role}, {sp.talk_time_s:.0f} s of talk): “{first}”", sp.id))
     return out
@@ -170,38 +253,106 @@ def agent_info(report: CallReport) -> str:
     a = report.agent
     if a is None:
         return ""
-    return f"How it was chosen: {a.method}, {a.reason} ({a.confidence:.0%} confidence)"
+    conf = getattr(a, "confidence", None)
+    sure = f" ({conf:.0%} confidence)" if isinstance(conf, (int, float)) and math.isfinite(conf) else ""
+    return f"How it was chosen: {a.method}, {a.reason}{sure}"
 
 
-def retake_choices(report: CallReport) -> list[tuple[str, int]]:
-    """Flagged lines of the agent that can be re-recorded: (label with the line's text, feedback index)."""
-    out = []
-    for i, fb in enumerate(report.feedback):
-        seg = flagged_segment(report, i)
-        if seg is not None:
-            text = seg.text if len(seg.text) <= 90 else seg.text[:87] + "..."
-            out.append((f"{i + 1}. {clock(fb.start_s)} {fb.category}: “{text}”", i))
-    return out
+def comments_html(comments: Sequence[CommentView], *, empty: str = "No comments yet.") -> str:
+    """Comments, oldest first; a comment's time plays that moment when clicked."""
+    if not comments:
+        return f'<div class="tc-report"><p class="empty">{_e(empty)}</p></div>'
+    items = []
+    for c in comments:
+        if c.at_s is not None:
+            at = _play(max(0.0, c.at_s - 1.0), c.at_s + 4.0, clock(c.at_s), title=f"Play the call at {clock(c.at_s)}",
+                       at=c.at_s)
+        else:
+            at = '<span class="at">whole call</span>'
+        items.append(f'<li class="comment">{at} <span class="by"><b>{_e(c.author)}</b> ({_e(c.author_role.replace("_", " "))})'
+                     f'</span> <span class="sub">{c.created_at:%Y-%m-%d %H:%M}</span><p dir="auto">{_e(c.text)}</p></li>')
+    return f'<div class="tc-report"><ul class="comments">{"".join(items)}</ul></div>'
+
+
+# -- the re-take drill ---------------------------------------------------------------------------
+
+
+def retake_choices(report: CallReport) -> list[tuple[str, str]]:
+    """The sentences and phrases to record again: (label with when, what and the words, line key)."""
+    return [(line.label, line.key) for line in C.retake_lines(report)]
 
 
 def retake_rows(r: Retake) -> list[list[Any]]:
     rows = []
     for m in r.rows:
-        digits = 0 if m.unit == "wpm" else 1
-        target = f"{m.target_low:g}–{m.target_high:g} {m.unit}" if m.target_low != m.target_high else f"{m.target_low:g} {m.unit}"
+        target = C.target_text(m.target_low, m.target_high, m.unit)
         label = ("▶ " if m.flagged else "") + m.label
-        rows.append([label, f"{_fmt(m.before, digits)} {m.unit}", f"{_fmt(m.after, digits)} {m.unit}", target,
-                     _fmt(m.points_before), _fmt(m.points_after)])
+        rows.append([label, C.fmt(m.before, m.unit), C.fmt(m.after, m.unit), target, _fmt(m.points_before),
+                     _fmt(m.points_after)])
     return rows
 
 
-# -- tables ----------------------------------------------------------------------------
+def retake_summary(r: Retake) -> str:
+    """The two lines side by side and a verdict for each thing the feedback was about (Markdown)."""
+    verdicts = []
+    for m in r.rows:
+        if m.flagged:
+            v = C.retake_verdict(m.before, m.after, m.target_low, m.target_high)
+            verdicts.append(f"**{m.label}: {v}** ({C.fmt(m.before, m.unit)} → {C.fmt(m.after, m.unit)}; "
+                            f"target {C.target_text(m.target_low, m.target_high, m.unit)})")
+    for w in getattr(r, "wording", ()) or ():
+        verdicts.append(f"**{w}**")
+    warn = "".join(f"\n\n_Note: {_md(w)}_" for w in r.warnings)
+    line = "\n\n".join(verdicts) or "Nothing to compare."
+    return (f"{line}\n\n**Before:** “{_md(r.line_before)}”\n\n**Your new take:** “{_md(r.line_after or '(no words heard)')}”"
+            f"{warn}")
 
 
-def entry_rows(entries: Sequence[Entry]) -> list[list[Any]]:
-    return [[e.report_id, e.agent, e.team or "", e.name or "", e.created_at.strftime("%Y-%m-%d %H:%M"),
+def _md(text: str) -> str:
+    """Text safe inside Markdown: no link, image, emphasis, code or HTML from a file name or a transcript."""
+    return re.sub(r"([\\`*_\[\]()<>~|])", r"\\\1", str(text or ""))
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+def _reviewed(e: Entry) -> str:
+    return (f"yes ({e.reviewed_by})" if e.reviewed_by else "yes") if e.reviewed_at else "no"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def news(e: Entry, comments: Sequence[CommentView], since: _dt.datetime | None, viewer: str) -> list[str]:
+    """What happened to an agent's recording since ``since`` (comments by others, a review)."""
+    if since is None:
+        return []
+    new = [c for c in comments if c.created_at > since and c.author != viewer]
+    out = [_plural(len(new), "new comment")] if new else []
+    if e.reviewed_at is not None and e.reviewed_at > since and e.reviewed_by != viewer:
+        out.append("reviewed")
+    return out
+
+
+def mine_rows(entries: Sequence[Entry], comments: Mapping[int, Sequence[CommentView]], since: _dt.datetime | None,
+              viewer: str, open_id: int | None = None) -> list[list[Any]]:
+    """My recordings: open marker, date, name, scores, reviewed, comments, news since the last visit."""
+    rows = []
+    for e in entries:
+        cs = comments.get(e.report_id, ())
+        rows.append([OPEN if e.report_id == open_id else "", e.created_at.strftime("%Y-%m-%d %H:%M"), e.name or "recording",
+                     _fmt(e.tone_score), _fmt(e.content_score) if e.content_score is not None else NOT_SCORED,
+                     _reviewed(e), _plural(len(cs), "comment") if cs else "", ", ".join(news(e, cs, since, viewer))])
+    return rows
+
+
+def entry_rows(entries: Sequence[Entry], comments: Mapping[int, int] | None = None, open_id: int | None = None) -> list[list[Any]]:
+    """The team's recordings: open marker, id, agent, name, date, language, scores, feedback, comments, reviewed."""
+    comments = comments or {}
+    return [[OPEN if e.report_id == open_id else "", e.report_id, e.agent, e.name or "", e.created_at.strftime("%Y-%m-%d %H:%M"),
              e.language or "", _fmt(e.tone_score), _fmt(e.content_score) if e.content_score is not None else NOT_SCORED,
-             e.n_feedback, (f"yes ({e.reviewed_by})" if e.reviewed_by else "yes") if e.reviewed_at else "no"]
+             e.n_feedback, comments.get(e.report_id, 0), _reviewed(e)]
             for e in entries]
 
 
@@ -214,35 +365,154 @@ def comment_rows(comments: Sequence[CommentView]) -> list[list[Any]]:
              c.text, c.created_at.strftime("%Y-%m-%d %H:%M")] for c in comments]
 
 
+# -- the trend chart ------------------------------------------------------------------------------
+
+_SERIES = {"tone": ("#0072B2", "Tone"), "content": ("#D55E00", "Content")}
+
+
+def trend_svg(points: Sequence[tuple[_dt.datetime, str, float]], team_avg: Mapping[str, float | None], *,
+              target: tuple[float, float] = (80.0, 100.0), agent: str = "") -> str:
+    """One agent's scores over time: a point per call and score, lines between them, the target band
+    (a "good" score) and the team's average of each score over the same time."""
+    if not points:
+        return '<div class="tc-report"><p class="empty">Pick an agent to see their scores over time.</p></div>'
+    w, h, left, right, top, bottom = 760, 260, 44, 16, 14, 40
+    t0 = min(p[0] for p in points)
+    t1 = max(p[0] for p in points)
+    span = max((t1 - t0).total_seconds(), 1.0)
+    x = lambda t: left + (w - left - right) * ((t - t0).total_seconds() / span if len(points) > 1 and t1 > t0 else 0.5)  # noqa: E731
+    y = lambda v: top + (h - top - bottom) * (1 - max(0.0, min(100.0, v)) / 100)  # noqa: E731
+    out = [f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="Scores of {_e(agent)} over time" '
+           f'font-family="system-ui, sans-serif" font-size="12">']
+    out.append(f'<rect class="target-band" x="{left}" y="{y(target[1]):.1f}" width="{w - left - right}" '
+               f'height="{y(target[0]) - y(target[1]):.1f}"><title>target: {target[0]:.0f} and over is good</title></rect>')
+    for v in (0, 20, 40, 60, 80, 100):
+        out.append(f'<line class="grid" x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
+                   f'<text class="tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    out.append(f'<text class="tick" x="{w - right - 4}" y="{y(target[1]) + 13:.1f}" text-anchor="end">target band</text>')
+    days = sorted({p[0].date() for p in points})
+    for d in (days if len(days) <= 6 else days[:: max(1, len(days) // 6)]):
+        t = min(p[0] for p in points if p[0].date() == d)
+        out.append(f'<text class="tick" x="{x(t):.1f}" y="{h - bottom + 16}" text-anchor="middle">{d:%d %b}</text>')
+    legend = []
+    for kind, (colour, name) in _SERIES.items():
+        pts = sorted((p for p in points if p[1] == kind), key=lambda p: p[0])
+        if not pts:
+            continue
+        avg = team_avg.get(kind)
+        if avg is not None:
+            out.append(f'<line class="team-avg" x1="{left}" x2="{w - right}" y1="{y(avg):.1f}" y2="{y(avg):.1f}" '
+                       f'stroke="{colour}"><title>team average {name.lower()}: {avg:.0f}</title></line>')
+        if len(pts) > 1:
+            d = "".join(f"{'M' if i == 0 else 'L'}{x(t):.1f} {y(v):.1f}" for i, (t, _, v) in enumerate(pts))
+            out.append(f'<path class="series" d="{d}" stroke="{colour}"/>')
+        for t, _, v in pts:
+            out.append(f'<circle class="pt" cx="{x(t):.1f}" cy="{y(v):.1f}" r="4.5" fill="{colour}">'
+                       f'<title>{name} {v:.0f} on {t:%Y-%m-%d %H:%M}</title></circle>')
+        legend.append(f'<span class="key"><span class="swatch" style="background:{colour}"></span>{name}</span>')
+        if avg is not None:
+            legend.append(f'<span class="key"><span class="dash" style="border-color:{colour}"></span>'
+                          f'team average {name.lower()} {avg:.0f}</span>')
+    out.append("</svg>")
+    legend.append('<span class="key"><span class="swatch band"></span>target band (80 and over)</span>')
+    return f'<div class="tc-report"><div class="plotwrap">{"".join(out)}</div><p class="legend">{"".join(legend)}</p></div>'
+
+
 # -- style -----------------------------------------------------------------------------
 
 _EXTRA_CSS = """
+:root{background:transparent}
 .scores{display:flex;gap:16px;flex-wrap:wrap}
-.score{flex:1 1 180px;max-width:260px;text-align:left}
+.score{flex:1 1 160px;max-width:260px;text-align:left}
 .score .lbl{font-size:13px;text-transform:uppercase;letter-spacing:.06em;margin:0 0 2px}
 .score .big{display:inline-block}.score .of{display:inline-block;margin-left:4px}
+.score .verdict{font-weight:700;font-size:15px;margin-top:2px;color:var(--fg)}
+.score.good .verdict{color:var(--good)}.score.ok .verdict{color:var(--ok)}.score.low .verdict{color:var(--low)}
 .score.none .big{font-size:30px}
-ul.warnings{margin:10px 0 0;padding:8px 12px 8px 28px;border-left:5px solid #e0a800;background:#fff8e1;border-radius:6px}
+ul.warnings{margin:10px 0 0;padding:8px 12px 8px 28px;border-left:5px solid var(--warn-line);background:var(--warn);border-radius:6px}
 section h2{margin-top:14px}
+section.coach{display:flex;flex-wrap:wrap;gap:8px 28px;margin:12px 0 0}
+section.coach .work-col{flex:2 1 340px}section.coach .well-col{flex:1 1 220px}
+section.coach h3{margin:4px 0 6px;font-size:15px}
+ol.work,ul.well{list-style:none;margin:0;padding:0}
+li.work,li.well{border:1px solid var(--line);border-left:5px solid #c62828;border-radius:6px;padding:6px 10px;margin:0 0 6px;
+ display:grid;grid-template-columns:1fr auto;gap:0 10px;align-items:center;color:var(--fg)}
+li.well{border-left-color:#2e8b57}
+li.work .head,li.well .head{display:flex;flex-wrap:wrap;gap:2px 10px;align-items:baseline}
+li.work .what,li.well .what{font-weight:600}
+li.work .gain{font-size:12px;font-weight:700;color:var(--good);white-space:nowrap}
+li.work .why,li.well .why{grid-column:1;font-size:13px;color:var(--muted)}
+li.work .tc-btn,li.well .tc-btn{grid-column:2;grid-row:1 / span 2}
+.tc-btn{font:inherit;font-size:13px;font-weight:600;padding:3px 10px;border-radius:6px;border:1px solid var(--line);
+ background:var(--soft);color:var(--fg);cursor:pointer;white-space:nowrap}
+.tc-btn:hover,.tc-btn:focus-visible{border-color:var(--link);outline:2px solid transparent}
+.tc-btn.play{color:var(--link)}
+ol.fbcards{list-style:none;padding:0;margin:0}
+ol.fbcards .fbhead .label{font-weight:700}
+ol.fbcards .fbhead .when{color:var(--muted);font-variant-numeric:tabular-nums}
+ol.fbcards .finding{margin:4px 0}
+ol.fbcards .suggestion{display:block;width:fit-content;max-width:100%}
+ul.figures{list-style:none;display:flex;flex-wrap:wrap;gap:2px 14px;margin:2px 0;padding:0;font-size:13px;color:var(--fg)}
+ul.figures li{font-variant-numeric:tabular-nums}
+ul.figures li+li::before{content:"·";color:var(--muted);margin-right:14px;margin-left:-8px}
+ol.fbcards .actions{display:flex;flex-wrap:wrap;gap:6px;margin-left:auto}
+details.more{margin-top:4px;font-size:12.5px;color:var(--muted)}
+details.more summary{cursor:pointer;width:max-content}
+details.more dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 10px;margin:4px 0 0}
+details.more dd{margin:0;word-break:break-word}
+.doubt{border:1px solid var(--warn-line);border-left:6px solid var(--warn-line);background:var(--warn);border-radius:6px;
+ padding:8px 12px;color:var(--fg)}
+.doubt p{margin:2px 0}
+.doubt .tc-btn{margin-left:6px}
+ul.comments{list-style:none;margin:0;padding:0}
+ul.comments li{padding:6px 0;border-bottom:1px solid var(--line);color:var(--fg)}
+ul.comments li p{margin:2px 0 0}
+ul.comments .at{font-size:12px;color:var(--muted)}
+svg.trend{display:block;width:100%;height:auto;max-width:900px}
+svg.trend .target-band{fill:var(--sugg)}
+svg.trend .grid{stroke:var(--grid)}svg.trend .tick{fill:var(--muted)}
+svg.trend .series{fill:none;stroke-width:2}
+svg.trend .team-avg{stroke-width:1.5;stroke-dasharray:6 4;opacity:.9}
+svg.trend .pt{stroke:var(--bg);stroke-width:1.5}
+.dash{display:inline-block;width:18px;border-top:2px dashed}
+.swatch.band{background:var(--sugg);border:1px solid var(--line)}
+"""
+
+_NARROW_EXTRA = """
+.score{flex:1 1 130px}
+.score .big{font-size:38px}
+ul.figures{display:block}
+details.more dl{grid-template-columns:1fr}
+details.more dd{margin:0 0 4px}
+ul.figures li+li::before{content:none}
+table.transcript{border:0}
+table.transcript td.time,table.transcript td.who,table.transcript td.marks{width:auto}
+li.work,li.well{grid-template-columns:1fr}
+li.work .tc-btn,li.well .tc-btn{grid-column:1;grid-row:auto;justify-self:start;margin-top:4px}
 """
 
 
-def report_css(scope: str = ".tc-report") -> str:
-    """The HTML report's stylesheet with every rule scoped under ``scope`` (plus a few app-only rules)."""
-    css = H.screen_css() + CONTENT_CSS.split("@media print", 1)[0] + _EXTRA_CSS
+def _scoped(css: str, scope: str) -> str:
     out = []
     for sel, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
         parts = []
         for s in sel.split(","):
             s = s.strip()
-            if not s:
-                continue
-            if s == "main":  # the page's width and margins are the app's, not the report's
+            if not s or s == "main":  # the page's width and margins are the app's, not the report's
                 continue
             if s in (":root", "body", "*"):
                 parts.append(scope if s != "*" else f"{scope} *")
             else:
                 parts.append(f"{scope} {s}")
         if parts:
-            out.append(f"{','.join(parts)}{{{body}}}")
+            out.append(f"{','.join(parts)}{{{' '.join(body.split())}}}")
     return "\n".join(out)
+
+
+def report_css(scope: str = ".tc-report") -> str:
+    """The HTML report's stylesheet with every rule scoped under ``scope`` (plus the app's own rules), its dark
+    theme under Gradio's ``.dark`` and its narrow-screen rules under a media query."""
+    light = H.screen_css() + CONTENT_CSS.split("@media print", 1)[0] + _EXTRA_CSS
+    dark = _scoped(H.dark_css(), f".dark {scope}")
+    narrow = _scoped(H.narrow_css() + _NARROW_EXTRA, scope)
+    return f"{_scoped(light, scope)}\n{dark}\n@media {H.NARROW_MEDIA}{{\n{narrow}\n}}"

@@ -381,16 +381,17 @@ def _metric_row(report: CallReport, side: str, name: str) -> FeedbackView | None
     where = _metric_moment(report, name)
     if where is None:
         return None
-    why = str(evidence).split("; ", 1)[1] if "; " in str(evidence) else str(evidence)
-    why = why[:1].upper() + why[1:] if why else label
+    tail = str(evidence).split("; ", 1)[1] if "; " in str(evidence) else ""
     sev = "major" if (_finite(score) or 0.0) < 40 else "minor"
-    figures = []
-    if unit not in ("%",) and _finite(value) is not None:
-        figures.append(f"measured: {fmt(value, unit)}")
-    if target_text(lo, hi, unit) and unit not in ("%",):
-        figures.append(f"target {target_text(lo, hi, unit)}")
+    if unit == "%" or _finite(value) is None:  # a yes/no check (a greeting, a closing): its evidence says it
+        why = tail or str(evidence) or label
+        finding = why[:1].upper() + why[1:].rstrip(".") + "."
+    else:
+        finding = (f"Measured {fmt(value, unit)} against a target of {target_text(lo, hi, unit)}"
+                   + (f" ({tail.rstrip('.')})." if tail else "."))
+    figures: list[str] = []
     return FeedbackView(index=None, start_s=where[0], end_s=where[1], category=f"{side}:{name}", label=label,
-                        severity=sev, finding=why.rstrip(".") + ".", figures=tuple(figures), metric=name,
+                        severity=sev, finding=finding, figures=tuple(figures), metric=name,
                         speaker=_agent_id(report), _moment=where)
 
 

@@ -241,7 +241,7 @@ def build_app(coach: Coach) -> gr.Blocks:
                           api_visibility="private").then(
             h.analyze, [audio_in, since], [status, *pv.outputs(), *mine], api_name="ui_analyze", show_progress_on=[status],
             concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
-        history.select(h.open_mine_row, [history_ids, since], [*pv.outputs(), *mine], api_name="ui_open_mine", **quick,
+        history.select(h.open_mine_row, [history_ids, since], [status, *pv.outputs(), *mine], api_name="ui_open_mine", **quick,
                        **private)
         pv.moment.input(h.play_moment, [pv.current, pv.moment], [pv.moment_audio], api_name="ui_play_moment",
                         show_progress_on=[pv.moment_audio], **private)

@@ -261,11 +261,11 @@ class Handlers:
         return (f"Analysed: report #{rid}.", *self.report_outputs(acc, rid), *self._mine(acc, since, rid))
 
     def open_mine_row(self, ids, since, evt: gr.EventData, request: gr.Request):
-        """A click on a row of My recordings: that report, and the table with it marked open."""
+        """A click on a row of My recordings: the last message goes, that report opens, the table marks it open."""
         acc = self.viewer(request)
         rid = _row_id(ids, evt)
         outs = self.report_outputs(acc, rid)
-        return (*outs, *self._mine(acc, since, outs[0]))
+        return ("", *outs, *self._mine(acc, since, outs[0]))
 
     def open_mine(self, report_id, request: gr.Request):
         """Open one of my reports by id (the report's outputs)."""

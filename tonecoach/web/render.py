@@ -452,9 +452,8 @@ ol.fbcards .fbhead .label{font-weight:700}
 ol.fbcards .fbhead .when{color:var(--muted);font-variant-numeric:tabular-nums}
 ol.fbcards .finding{margin:4px 0}
 ol.fbcards .suggestion{display:block;width:fit-content;max-width:100%}
-ul.figures{list-style:none;display:flex;flex-wrap:wrap;gap:2px 14px;margin:2px 0;padding:0;font-size:13px;color:var(--fg)}
-ul.figures li{font-variant-numeric:tabular-nums}
-ul.figures li+li::before{content:"·";color:var(--muted);margin-right:14px;margin-left:-8px}
+ul.figures{list-style:none;display:flex;flex-wrap:wrap;gap:2px 18px;margin:2px 0;padding:0;font-size:13px;color:var(--fg)}
+ul.figures li{font-variant-numeric:tabular-nums;border-left:2px solid var(--line);padding-left:6px}
 ol.fbcards .actions{display:flex;flex-wrap:wrap;gap:6px;margin-left:auto}
 details.more{margin-top:4px;font-size:12.5px;color:var(--muted)}
 details.more summary{cursor:pointer;width:max-content}
@@ -482,9 +481,9 @@ _NARROW_EXTRA = """
 .score{flex:1 1 130px}
 .score .big{font-size:38px}
 ul.figures{display:block}
+ul.figures li{border-left:0;padding-left:0}
 details.more dl{grid-template-columns:1fr}
 details.more dd{margin:0 0 4px}
-ul.figures li+li::before{content:none}
 table.transcript{border:0}
 table.transcript td.time,table.transcript td.who,table.transcript td.marks{width:auto}
 li.work,li.well{grid-template-columns:1fr}

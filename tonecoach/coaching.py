@@ -37,6 +37,7 @@ __all__ = [
     "category_label",
     "clock",
     "feedback_views",
+    "finite",
     "fmt",
     "retake_lines",
     "retake_verdict",
@@ -97,14 +98,20 @@ SEVERITY_RANK = {"major": 0, "minor": 1, "info": 2}
 _DETAIL_KEYS = ("pattern", "segment", "words", "marker", "source", "moments", "voiced_s", "kind", "phrases")
 
 
-def _finite(v: Any) -> float | None:
+def finite(v: Any) -> float | None:
+    """``v`` as a finite float (numpy scalars too), or ``None``."""
     if v is None or isinstance(v, bool):
         return None
+    if hasattr(v, "item") and callable(v.item):  # numpy scalar
+        v = v.item()
     try:
         f = float(v)
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
+
+
+_finite = finite
 
 
 def clock(t: Any) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .coaching import category_label, evidence_tail, fmt
+from .coaching import finite as _finite
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .html_conversation import conversation_section
 from .report import CallReport, FeedbackItem, Segment
@@ -54,19 +55,6 @@ _MAX_POINTS = 1800  # per series; longer timelines are averaged into bins (2 per
 def _e(value: Any) -> str:
     """HTML-escape any value as text."""
     return html.escape(str(value), quote=True)
-
-
-def _finite(v: Any) -> float | None:
-    """``v`` as a finite float, or ``None``."""
-    if v is None or isinstance(v, bool):
-        return None
-    if hasattr(v, "item") and callable(v.item):  # numpy scalar
-        v = v.item()
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _clock(seconds: Any) -> str:

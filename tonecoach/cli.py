@@ -84,9 +84,16 @@ def format_summary(report: CallReport) -> str:
     lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
     kind = "stereo" if a.channels == 2 else "mono"
     lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
-    if report.agent and len(report.speakers) > 1:
-        lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
-                     f"{report.agent.reason})")
+    unsure = ""
+    if report.agent:
+        from .agent import is_unsure, unsure_message
+
+        if is_unsure(report.agent):
+            unsure = unsure_message(report.agent)
+            lines.append(f"  !! {unsure}")
+        elif len(report.speakers) > 1:
+            lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
+                         f"{report.agent.reason})")
     lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
@@ -120,7 +127,8 @@ def format_summary(report: CallReport) -> str:
     if summ.get("balance"):
         lines.append(f"  {summ['balance']}")
     for w in report.warnings:
-        lines.append(f"  Warning: {w}")
+        if w != unsure:  # said above the scores already
+            lines.append(f"  Warning: {w}")
     return "\n".join(lines)
 
 
@@ -408,8 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.set_defaults(func=cmd_users)
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
+    from .evaluate.cli import add_evaluate_parser
 
     add_batch_parser(sub)
+    add_evaluate_parser(sub)
     return p
 
 

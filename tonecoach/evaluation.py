@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-__all__ = ["FILLER_WORDS", "SPLICE_CALLS", "SPLICE_VOICES", "normalise_text", "praat_pitch", "spliced_call"]
+__all__ = ["FILLER_WORDS", "SPLICE_CALLS", "SPLICE_VOICES", "normalise_text", "praat_pitch", "spliced_call", "wer_normaliser"]
 
 #: Hesitations that references leave out; word error rates are counted without them.
 FILLER_WORDS = frozenset({"um", "umm", "uh", "uhm", "hmm", "mm", "mhm", "er", "erm", "ah"})
@@ -22,6 +22,25 @@ def normalise_text(text: str) -> str:
     text = text.lower().replace("-", " ")
     text = re.sub(r"[^\w\s']", " ", text)
     return " ".join(w for w in text.split() if w not in FILLER_WORDS)
+
+
+def wer_normaliser(language: str | None):
+    """Whisper's own text normaliser for word error rates: English spelling, numbers and contractions, or basic.
+
+    English text goes through Whisper's ``EnglishTextNormalizer`` (the one
+    the Whisper paper reports WER with: "one double two" and "122" compare
+    equal, "I'm" and "I am" too, hesitations are dropped); other languages
+    through its ``BasicTextNormalizer`` (case, punctuation, brackets).
+    Both ship with ``transformers``.
+    """
+    from transformers.models.whisper.english_normalizer import BasicTextNormalizer, EnglishTextNormalizer
+
+    norm = EnglishTextNormalizer({}) if language in (None, "en") else BasicTextNormalizer()
+
+    def apply(text: str) -> str:
+        return " ".join(w for w in norm(text).split() if w not in FILLER_WORDS)
+
+    return apply
 
 
 def praat_pitch(y: np.ndarray, sr: int, *, hop_s: float = 0.01, floor_hz: float = 65.0,

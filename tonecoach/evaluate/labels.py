@@ -129,6 +129,9 @@ def read_labels(path: str | Path) -> list[CallLabel]:
                              f"{', '.join(sorted(cols)) or 'nothing'})")
     out = []
     for n, row in enumerate(rows, start=2):
+        if None in row:
+            raise ToneCoachError(f"{p} line {n}: more fields than the header names (put a field that holds "
+                                 f"the delimiter in double quotes)")
         r = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if not r.get("file"):
             continue

@@ -37,8 +37,8 @@ def test_nothing_without_logging_in(web_server):
         client(web_server.url, "nobody", "whatever-pass")
 
 
-def test_fresh_install_prints_an_admin_password_that_works(web_server, ann_report):
-    assert web_server.admin_password and "shown once" in web_server.printed
+def test_fresh_install_writes_an_admin_password_that_works(web_server, ann_report):
+    assert web_server.admin_password and "admin-password.txt" in web_server.printed
     admin = client(web_server.url, "admin", web_server.admin_password)
     assert ann_report["report_id"] in [e["report_id"] for e in admin.predict(api_name="/reports")]
 

@@ -56,10 +56,10 @@ def test_upload_is_analysed_stored_by_hash_and_listed(setup):
     assert len(files) == 1 and files[0].name == coach.store.reports()[0].recording.sha256
     assert stored == files[0].relative_to(coach.store.data_dir).as_posix()
     assert "My Call" not in stored
-    # the same content again: no second analysis, and another agent gets their own entry of it
+    # the same content again: no second analysis, and another agent gets their own report of it
     assert coach.analyze_upload(u["ann"], src) == rid
-    assert coach.analyze_upload(u["bob"], src) == rid
-    assert fake.calls == 1
+    bobs = coach.analyze_upload(u["bob"], src)
+    assert bobs != rid and fake.calls == 1
     assert [x.agent for x in X.entries(coach.store, u["bob"])] == ["bob"]
 
 
@@ -315,12 +315,11 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         rate = next(m for m in after.tone.metrics if m.name == "speaking_rate")
         assert rate.value == pytest.approx(wpm_other, rel=0.05)
         assert after.audio.path == "first.wav"
-        # one report, the same id, with its comment and review state; the columns follow the new report
+        # one analysis, the same report id, with its comment and review state; the figures follow the new report
         assert coach.store.count(Report) == 1
         assert [c.text for c in X.comments(coach.store, u["ann"], rid)] == ["check who the agent is"]
-        assert entry.reviewed_at is not None
-        row = coach.store.get_report(rid)
-        assert row.agent_speaker == other and row.tone_score == after.tone.score
+        assert entry.reviewed_at is not None and entry.tone_score == after.tone.score
+        assert coach.store.get_report(entry.analysis_id).agent_speaker == auto  # the shared analysis is as it was
         # set back by ann: the reason still names the automatic choice, not lee's
         assert coach.set_agent(u["ann"], rid, auto) == (rid, True)
         _, back, _ = coach.open(u["ann"], rid)
@@ -350,4 +349,4 @@ def test_correcting_the_agent_refuses_one_speaker_and_audio_not_kept(setup):
                          stored_path=None)
     with pytest.raises(UploadError, match="was not kept"):
         coach.set_agent(u["ann"], rid2, "S2")
-    assert coach.store.get_report(rid2).agent_speaker == "S1"
+    assert coach.open(u["ann"], rid2)[1].agent.speaker == "S1"

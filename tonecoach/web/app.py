@@ -3,7 +3,9 @@
 Layout only; the work is in :mod:`tonecoach.web.handlers` (who is asking) and
 :mod:`tonecoach.web.service` (what to do). Analyses (the practice upload, the
 re-take and the ``/analyze`` API) share one queue slot group,
-``concurrency_id="analysis"``, limited to the coach's ``workers``.
+``concurrency_id="analysis"``, limited to the coach's ``workers``; played
+moments have their own, ``"clip"``. Logging out is a POST (see
+:mod:`tonecoach.web.server`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ APP_CSS = R.report_css() + """
 """
 
 ANALYSIS = "analysis"
+CLIPS = "clip"
+CLIP_SLOTS = 2
+#: Log out with a POST from the page (a link, which any site could put in a page, does nothing).
+LOGOUT_JS = """() => {
+  const root = ((window.gradio_config && window.gradio_config.root) || "").replace(/\\/$/, "");
+  fetch(root + "/logout", {method: "POST", credentials: "same-origin"}).finally(() => window.location.reload());
+}"""
 
 
 def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
@@ -33,15 +42,15 @@ def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
     return pick, button
 
 
-def build_app(coach: Coach) -> gr.Blocks:
+def build_app(coach: Coach, web=None) -> gr.Blocks:
     """The app's Blocks (not launched). Its API endpoints are listed under "Use via API" when logged in."""
-    h = Handlers(coach)
+    h = Handlers(coach, web)
     n_workers = max(1, coach.options.workers)
     with gr.Blocks(title="tonecoach", delete_cache=(3600, 6 * 3600)) as demo:
         with gr.Row(elem_id="tc-header"):
             gr.Markdown("## tonecoach")
             whoami = gr.Markdown(elem_id="tc-whoami")
-            gr.Button("Log out", link="/logout", size="sm", scale=0, elem_id="tc-logout")
+            logout = gr.Button("Log out", size="sm", scale=0, elem_id="tc-logout")
 
         with gr.Tabs():
             # ------------------------------------------------------------------ Practice
@@ -134,6 +143,8 @@ def build_app(coach: Coach) -> gr.Blocks:
         shown = [current, scores, timeline, feedback, moment, details, line, comments, agent_pick]
         r_shown = [r_current, r_scores, r_timeline, r_feedback, r_moment, r_details, r_line, r_comments, r_agent_pick]
         private = {"api_visibility": "undocumented"}
+        clip = {"concurrency_limit": CLIP_SLOTS, "concurrency_id": CLIPS}
+        logout.click(None, None, None, js=LOGOUT_JS)
 
         demo.load(h.on_load, None, [whoami, review_tab, history, f_agent, f_lang, table, pick, t_agent],
                   api_name="ui_load", **private)
@@ -141,8 +152,8 @@ def build_app(coach: Coach) -> gr.Blocks:
                           concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private).then(
             lambda: ("", []), None, [retake_md, retake_table], api_visibility="private")
         history.input(h.open_mine, [history], shown, api_name="ui_open_mine", **private)
-        moment.input(h.play_moment, [current, moment], [moment_audio], api_name="ui_play_moment", **private)
-        line.input(h.play_moment, [current, line], [line_audio], api_name="ui_play_line", **private)
+        moment.input(h.play_moment, [current, moment], [moment_audio], api_name="ui_play_moment", **clip, **private)
+        line.input(h.play_moment, [current, line], [line_audio], api_name="ui_play_line", **clip, **private)
         compare_btn.click(h.retake, [current, line, take], [retake_md, retake_table], api_name="ui_retake",
                           concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
         agent_btn.click(h.set_agent, [current, agent_pick], [status, *shown], api_name="ui_set_agent",
@@ -151,7 +162,8 @@ def build_app(coach: Coach) -> gr.Blocks:
         filters = [f_agent, f_from, f_to, f_lang, f_min, f_max, f_rev]
         apply_btn.click(h.review_refresh, filters, [table, pick, r_filter_status], api_name="ui_review_table", **private)
         pick.input(h.review_open, [pick], [*r_shown, reviewed_btn, r_status], api_name="ui_review_open", **private)
-        r_moment.input(h.play_moment, [r_current, r_moment], [r_moment_audio], api_name="ui_review_play", **private)
+        r_moment.input(h.play_moment, [r_current, r_moment], [r_moment_audio], api_name="ui_review_play", **clip,
+                       **private)
         r_moment.input(h.moment_time, [r_current, r_moment], [c_at], api_visibility="private")
         c_add.click(h.add_comment, [r_current, c_at, c_text], [r_comments, c_text, r_status], api_name="ui_add_comment",
                     **private)

@@ -4,7 +4,9 @@ Every handler takes ``request: gr.Request`` and looks the user up again from
 ``request.username`` (the name Gradio's login stored for the session); nothing
 a browser sends, hidden state included, is trusted for identity or access. A
 report id the user may not see gives the same empty answer as one that does
-not exist.
+not exist. An uploaded file is taken as input only from the user who uploaded
+it, and a refused upload is deleted. Text from users (file names, comments,
+transcripts, messages that quote them) is escaped wherever Markdown renders.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from ..errors import ToneCoachError
 from ..store import access
 from ..store.accounts import Account, authenticate, check_password, get_account, set_password
 from . import render as R
-from .service import Coach
+from .security import Refused, md
+from .service import Coach, UploadError
 
 __all__ = ["Handlers", "parse_time"]
 
@@ -71,11 +74,32 @@ def _report_id(v) -> int | None:
 
 
 class Handlers:
-    """Event handlers bound to one :class:`Coach` (one per app)."""
+    """Event handlers bound to one :class:`Coach` (one per app).
 
-    def __init__(self, coach: Coach):
+    ``web`` (a :class:`tonecoach.web.server.WebGuards`, when serving) holds the
+    login throttle, the sessions and the upload cache's registry; without it
+    (tests of the handlers alone) uploads are taken as given.
+    """
+
+    def __init__(self, coach: Coach, web=None):
         self.coach = coach
         self.store = coach.store
+        self.web = web
+
+    # -- uploads ------------------------------------------------------------------------------
+    def _upload(self, acc: Account, path: str | None) -> str | None:
+        """An uploaded file's path if it is ``acc``'s upload; else :class:`UploadError`, as for one that never came."""
+        if not path or self.web is None:
+            return path
+        if not self.web.files.owns(path, acc.name):
+            log.warning("%s named a file that is not their upload: %s", acc.name, path)
+            raise UploadError("the upload did not arrive; try again")
+        return path
+
+    def _discard(self, acc: Account, path: str | None) -> None:
+        """Nothing of a refused upload is kept."""
+        if path and self.web is not None and self.web.files.owns(path, acc.name):
+            self.web.files.discard(path)
 
     # -- identity -----------------------------------------------------------------------------
     def viewer(self, request: gr.Request | None) -> Account:
@@ -85,8 +109,8 @@ class Handlers:
         return acc
 
     def whoami(self, acc: Account) -> str:
-        team = f", team {acc.team}" if acc.team else ""
-        return f"Logged in as **{acc.name}** ({ROLE_NAMES.get(acc.role, acc.role)}{team})"
+        team = f", team {md(acc.team)}" if acc.team else ""
+        return f"Logged in as **{md(acc.name)}** ({ROLE_NAMES.get(acc.role, acc.role)}{team})"
 
     # -- page load ----------------------------------------------------------------------------
     def on_load(self, request: gr.Request):
@@ -135,12 +159,14 @@ class Handlers:
             progress(max(0.0, min(1.0, f)), desc=msg)
 
         try:
-            rid = self.coach.analyze_upload(acc, audio_path, progress=prog)
+            rid = self.coach.analyze_upload(acc, self._upload(acc, audio_path), progress=prog)
         except ToneCoachError as exc:
+            self._discard(acc, audio_path)
             empty = self._report_outputs(acc, None)
-            return (f"**Could not analyse this file:** {exc}", *empty, gr.Dropdown())
+            return (f"**Could not analyse this file:** {md(exc)}", *empty, gr.Dropdown())
         except Exception:  # a bug: say so plainly, keep the details in the log
             log.exception("analysis failed for %s", acc.name)
+            self._discard(acc, audio_path)
             empty = self._report_outputs(acc, None)
             return ("**Could not analyse this file:** an internal error occurred; the details are in the server log.",
                     *empty, gr.Dropdown())
@@ -160,9 +186,13 @@ class Handlers:
         if _report_id(report_id) is None or index is None or index == "":
             return None
         try:
-            return self.coach.feedback_clip(acc, report_id, int(index))
+            clip = self.coach.feedback_clip(acc, report_id, int(index))
         except ToneCoachError as exc:
             raise gr.Error(str(exc)) from None
+        if clip is None or self.web is None:
+            return clip
+        # a file of its own, served only to who may see the report (Gradio's own cache would serve it to anyone)
+        return self.web.files.write_clip(acc.name, int(report_id), *clip)
 
     def retake(self, report_id, index, take_path, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """Compare a new take of a flagged line with the original; outputs: summary, rows."""
@@ -172,14 +202,16 @@ class Handlers:
         if index is None or index == "":
             return "Pick a flagged line first.", []
         try:
-            r = self.coach.retake(acc, report_id, int(index), take_path,
+            r = self.coach.retake(acc, report_id, int(index), self._upload(acc, take_path),
                                   progress=lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
         except ToneCoachError as exc:
-            return f"**Could not compare:** {exc}", []
-        warn = "".join(f"\n\n_Note: {w}_" for w in r.warnings)
-        md = (f"**Before** (the flagged line): “{r.line_before}”\n\n**Your new take:** “{r.line_after or '(no words heard)'}”"
-              f"\n\nThe ▶ row is what the feedback was about ({r.category}).{warn}")
-        return md, R.retake_rows(r)
+            self._discard(acc, take_path)
+            return f"**Could not compare:** {md(exc)}", []
+        warn = "".join(f"\n\n_Note: {md(w)}_" for w in r.warnings)
+        text = (f"**Before** (the flagged line): “{md(r.line_before)}”\n\n**Your new take:** "
+                f"“{md(r.line_after) or '(no words heard)'}”\n\nThe ▶ row is what the feedback was about "
+                f"({md(r.category)}).{warn}")
+        return text, R.retake_rows(r)
 
     def set_agent(self, report_id, speaker, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """Analyse the report again with another speaker as the agent; outputs: status, the report."""
@@ -190,13 +222,13 @@ class Handlers:
             rid, changed = self.coach.set_agent(acc, report_id, speaker or None,
                                                 progress=lambda f, m: progress(max(0.0, min(1.0, f)), desc=m))
         except ToneCoachError as exc:
-            return (f"**The agent was not changed:** {exc}", *self._report_outputs(acc, report_id))
+            return (f"**The agent was not changed:** {md(exc)}", *self._report_outputs(acc, report_id))
         except Exception:
             log.exception("setting the agent of report %s failed for %s", report_id, acc.name)
             return ("**The agent was not changed:** an internal error occurred; the details are in the server log.",
                     *self._report_outputs(acc, report_id))
-        msg = (f"Report #{rid} analysed again with **{speaker}** as the agent." if changed
-               else f"**{speaker}** is the agent of this report already.")
+        msg = (f"Report #{rid} analysed again with **{md(speaker)}** as the agent." if changed
+               else f"**{md(speaker)}** is the agent of this report already.")
         return (msg, *self._report_outputs(acc, rid))
 
     # -- review -------------------------------------------------------------------------------
@@ -215,7 +247,7 @@ class Handlers:
                                language=language or None, min_score=_num(min_score), max_score=_num(max_score),
                                reviewed={"reviewed": True, "not reviewed": False}.get(reviewed or "", None))
         except (ToneCoachError, ValueError) as exc:
-            return gr.Dataframe(), gr.Dropdown(), f"**Filter:** {exc}"
+            return gr.Dataframe(), gr.Dropdown(), f"**Filter:** {md(exc)}"
         rows, choices, _ = self._review_rows(acc, f)
         return rows, gr.Dropdown(choices=choices, value=None), f"{len(rows)} recording(s)."
 
@@ -234,8 +266,9 @@ class Handlers:
     def _entry_status(self, e: access.Entry | None) -> str:
         if e is None:
             return ""
-        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {e.reviewed_by}" if e.reviewed_at else "not reviewed yet")
-        return f"Report #{e.report_id}: **{e.agent}**, {e.name or 'recording'}, {e.created_at:%Y-%m-%d %H:%M} UTC; {rev}."
+        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {md(e.reviewed_by)}" if e.reviewed_at else "not reviewed yet")
+        return (f"Report #{e.report_id}: **{md(e.agent)}**, {md(e.name or 'recording')}, "
+                f"{e.created_at:%Y-%m-%d %H:%M} UTC; {rev}.")
 
     def add_comment(self, report_id, at_text, text, request: gr.Request):
         """Outputs: comment rows, the comment box (cleared on success), status."""
@@ -243,7 +276,7 @@ class Handlers:
         try:
             access.add_comment(self.store, acc, _report_id(report_id), text, at_s=parse_time(at_text))
         except ToneCoachError as exc:
-            return gr.Dataframe(), gr.Textbox(), f"**Comment not added:** {exc}"
+            return gr.Dataframe(), gr.Textbox(), f"**Comment not added:** {md(exc)}"
         rows = R.comment_rows(access.comments(self.store, acc, report_id))
         return rows, gr.Textbox(value=""), "Comment added."
 
@@ -254,7 +287,7 @@ class Handlers:
         try:
             e = access.mark_reviewed(self.store, acc, _report_id(report_id), reviewed=not (e and e.reviewed_at))
         except ToneCoachError as exc:
-            return gr.Button(), f"**Not changed:** {exc}"
+            return gr.Button(), f"**Not changed:** {md(exc)}"
         return self._review_button(e), self._entry_status(e)
 
     def moment_time(self, report_id, index, request: gr.Request) -> str:
@@ -282,15 +315,28 @@ class Handlers:
 
     # -- account ------------------------------------------------------------------------------
     def change_password(self, old: str, new: str, again: str, request: gr.Request) -> str:
+        """Check the current password (under the login throttle: no password oracle), set the new one.
+
+        Every other session of the user ends; this one goes on.
+        """
         acc = self.viewer(request)
-        if authenticate(self.store, acc.name, old or "") is None:
+        attempt = self.web.throttle.begin(acc.name, self.web.client_address(request)) if self.web else None
+        if isinstance(attempt, Refused):
+            return f"**Not changed:** {attempt.message}."
+        ok = authenticate(self.store, acc.name, old or "") is not None
+        if attempt is not None:
+            self.web.throttle.finish(attempt, ok)
+        if not ok:
             return "**Not changed:** the current password is wrong."
         if new != again:
             return "**Not changed:** the two new passwords differ."
         try:
             set_password(self.store, acc.name, check_password(new or ""))
         except ToneCoachError as exc:
-            return f"**Not changed:** {exc}"
+            return f"**Not changed:** {md(exc)}"
+        if self.web is not None:
+            self.web.keep_session(request, acc.name)
+        log.info("%s changed their password; their other sessions ended", acc.name)
         return "Password changed."
 
     # -- the API (gradio_client) --------------------------------------------------------------
@@ -342,9 +388,13 @@ class Handlers:
         """Analyse an audio file as yours; returns the report id, both scores and the feedback."""
         acc = self.viewer(request)
         try:
-            rid = self.coach.analyze_upload(acc, audio_path)
+            rid = self.coach.analyze_upload(acc, self._upload(acc, audio_path))
         except ToneCoachError as exc:
+            self._discard(acc, audio_path)
             raise gr.Error(str(exc)) from None
+        except Exception:
+            self._discard(acc, audio_path)
+            raise
         _, report, _ = self.coach.open(acc, rid)
         return {"report_id": rid, "tone_score": report.tone.score, "content_score": R.content_score(report),
                 "feedback": [f.__dict__ | {"evidence": dict(f.evidence)} for f in report.feedback],

@@ -122,8 +122,9 @@ def read_labels(path: str | Path) -> list[CallLabel]:
     if not lines:
         raise ToneCoachError(f"{p}: the labels file is empty")
     delim = "\t" if "\t" in lines[0] else ","
-    rows = list(csv.DictReader(lines, delimiter=delim))
-    cols = {c.strip().lower() for c in (rows[0].keys() if rows else [])}
+    reader = csv.DictReader(lines, delimiter=delim)
+    cols = {c.strip().lower() for c in (reader.fieldnames or []) if c}
+    rows = list(reader)
     if not {"file", "agent"} <= cols:
         raise ToneCoachError(f"{p}: the header must name at least the columns 'file' and 'agent' (it has: "
                              f"{', '.join(sorted(cols)) or 'nothing'})")

@@ -29,7 +29,7 @@ demo: $(STAMP)
 	@echo
 	@echo "To open the web app: run 'make serve' (or '$(BIN)/tonecoach serve', or '$(BIN)/python app.py'),"
 	@echo "then open http://127.0.0.1:7860 in a browser and log in as demo-agent to practise or demo-lead to review."
-	@echo "Its first start also prints a one-time admin password."
+	@echo "Its first start writes a one-time admin password to a file in the data folder and prints where."
 
 serve: $(STAMP)
 	$(BIN)/tonecoach serve

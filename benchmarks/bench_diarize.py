@@ -18,6 +18,10 @@
    (one voice too many in 6 of 15 calls) and led to choosing among the counts
    that pass the thresholds by silhouette; seeds 3-5, and wideband calls of
    the three 16 kHz+ voices (seeds 0-5), were drawn after that.
+   1c. Three-way calls: a transfer (a third voice takes over from the first
+   half-way: 0 1 0 1 0 1 2 1 2 1 2 1) and a supervisor joining (0 1 0 1 2 0
+   2 1 0 1), spliced from the same recordings, telephone band, seeds 0-3:
+   how often three voices are counted, and the DER.
 2. Overlap found: how much of the reference's overlapping speech lies in the
    stretches marked as overlap, and how much of what was marked is overlap;
    2b: the same on spliced two-voice calls where every third turn starts
@@ -177,6 +181,32 @@ def spliced_evaluation(diarizer: Diarizer, seeds=(0, 1, 2), calls=SPLICE_CALLS, 
           f"voices in {right} of {len(ders)}")
 
 
+THREE_WAY = {"transfer": [0, 1, 0, 1, 0, 1, 2, 1, 2, 1, 2, 1], "supervisor joins": [0, 1, 0, 1, 2, 0, 2, 1, 0, 1]}
+
+
+def three_way_evaluation(diarizer: Diarizer, seeds=(0, 1, 2, 3)) -> None:
+    """Voice count and DER on spliced calls where a third voice joins part-way (transfers, supervisors)."""
+    if not all((SHARED / "speech_en" / f).is_file() for f in SPLICE_VOICES.values()):
+        print(f"  ({SHARED / 'speech_en'} absent: skipped)")
+        return
+    import statistics as st
+
+    trios = [c for c in itertools.permutations(SPLICE_VOICES, 3)][:6]
+    for name, order in THREE_WAY.items():
+        ders, counts = [], []
+        for voices in trios:
+            for seed in seeds:
+                y, ref = spliced_call(SHARED / "speech_en", voices, seed, order=order)
+                if len({v for _, _, v in ref}) < 3:
+                    continue
+                d = diarizer.diarize(y)
+                ders.append(der(ref, hypothesis_spans(d), 0.0)["der"])
+                counts.append(d.n_speakers)
+        hist = {k: counts.count(k) for k in sorted(set(counts))}
+        print(f"  {name:<17} {len(counts)} calls: three voices counted in {counts.count(3)} ({hist}); "
+              f"median DER {st.median(ders):.1%}, worst {max(ders):.1%}")
+
+
 def spliced_overlap_evaluation(diarizer: Diarizer, seeds=(0, 1)) -> None:
     """Overlap marking on spliced two-voice calls where every third turn starts 0.4-1.2 s before the last ends."""
     if not all((SHARED / "speech_en" / f).is_file() for f in SPLICE_VOICES.values()):
@@ -203,7 +233,11 @@ def spliced_overlap_evaluation(diarizer: Diarizer, seeds=(0, 1)) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--three-way", action="store_true", help="only section 1c (three-way calls)")
     args = ap.parse_args()
+    if args.three_way:
+        three_way_evaluation(Diarizer())
+        return
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}; {DiarizationOptions()}")
     diarizer = Diarizer()
     cases = [(SAMPLE, reference_manifest(SAMPLE.name), None)]
@@ -232,6 +266,9 @@ def main() -> None:
     spliced_evaluation(diarizer, seeds=(3, 4, 5))
     print("  wideband (no telephone band; the 8 kHz Harvard recording left out), seeds 0-5, drawn afterwards:")
     spliced_evaluation(diarizer, seeds=tuple(range(6)), calls=WIDEBAND_CALLS, telephone=False)
+
+    print("\n1c. three-way calls: a transfer and a supervisor joining (telephone band, six voice trios, seeds 0-3)")
+    three_way_evaluation(diarizer)
 
     print("\n2b. overlap on spliced two-voice calls with overtalk (every third turn starts before the last ends)")
     spliced_overlap_evaluation(diarizer)

@@ -406,6 +406,14 @@ CUSTOMER_FIRST_SCRIPT = [
     ("agent", "Sorry about that, let me check."),
 ]
 
+#: the agent has put the caller on hold and never comes back: only the customer speaks
+CUSTOMER_ONLY_SCRIPT = [
+    ("customer", "Hello? Hello, is anyone there?"),
+    ("customer", "I'm calling about my order, it still hasn't arrived."),
+    ("customer", "I have been waiting on hold for ten minutes now."),
+    ("customer", "I need to change my delivery address. Can you help me?"),
+]
+
 MONO_CALL_SCRIPT = [
     ("agent", "Thank you for calling Northwind Energy, this is Maria, how can I help you today?"),
     ("customer", "Hi, I moved house last week and I need to move my account to the new address."),
@@ -529,6 +537,7 @@ def make_stereo(
     noise_dbfs: float = -60.0,
     agent_dbfs: float = -20.0,
     customer_dbfs: float = -21.0,
+    fmt: str = "WAV",
 ) -> dict:
     sr = 8000
     voices = {"agent": CALL_AGENT_VOICE, "customer": CALL_CUSTOMER_VOICE}
@@ -545,7 +554,10 @@ def make_stereo(
     tracks = {"agent": np.zeros(n), "customer": np.zeros(n)}
     for t in turns:
         tracks[t.speaker][t.start : t.end] += t.audio
+    speaking = {t.speaker for t in turns}
     for spk, level in (("agent", agent_dbfs), ("customer", customer_dbfs)):
+        if spk not in speaking:  # a party that never speaks (on hold): its channel carries only bleed and noise
+            continue
         cur = region_dbfs(tracks[spk], turns, spk)
         tracks[spk] = soft_limit(tracks[spk] * 10 ** ((level - cur) / 20.0))
 
@@ -558,14 +570,17 @@ def make_stereo(
         cols.append(tracks[own] + g * tracks[other[own]])
     x = np.stack(cols, axis=1) + noise(n, noise_dbfs, rng, channels=2)
 
-    path = out / f"{name}.wav"
-    write_pcm16(path, x, sr, "WAV")
+    path = out / f"{name}.{fmt.lower()}"
+    write_pcm16(path, x, sr, fmt)
     x, _ = sf.read(path, dtype="float64")
 
     idx = {"left": 0, "right": 1}
     channel_of = {"agent": agent_channel, "customer": other_channel(agent_channel)}
     sep = {}
     for spk in ("agent", "customer"):
+        if spk not in speaking:
+            sep[spk] = None
+            continue
         own = region_dbfs(x[:, idx[channel_of[spk]]], turns, spk)
         oth = region_dbfs(x[:, idx[channel_of[other[spk]]]], turns, spk)
         sep[spk] = round(own - oth, 2)
@@ -574,13 +589,13 @@ def make_stereo(
     measured = {
         "duration_s": round(len(x) / sr, 3),
         "rms_dbfs": {"left": round(dbfs(x[:, 0]), 2), "right": round(dbfs(x[:, 1]), 2)},
-        "agent_speech_rms_dbfs": round(region_dbfs(x[:, idx[agent_channel]], turns, "agent"), 2),
+        "agent_speech_rms_dbfs": round(region_dbfs(x[:, idx[agent_channel]], turns, "agent"), 2) if "agent" in speaking else None,
         "customer_speech_rms_dbfs": round(region_dbfs(x[:, idx[channel_of["customer"]]], turns, "customer"), 2),
         "noise_floor_dbfs": round(dbfs(quiet), 2),
         "separation_db_during_agent_turns": sep["agent"],
         "separation_db_during_customer_turns": sep["customer"],
         "gaps_s": [round((b.start - a.end) / sr, 3) for a, b in pairwise(turns)],
-        "agent_wpm_over_speech_time": round(speech_wpm(turns, sr, "agent"), 1),
+        "agent_wpm_over_speech_time": round(speech_wpm(turns, sr, "agent"), 1) if "agent" in speaking else None,
         "customer_wpm_over_speech_time": round(speech_wpm(turns, sr, "customer"), 1),
     }
     return {
@@ -693,8 +708,34 @@ def build_two_voice_mono(synth: Synth, out: Path) -> dict:
     )
 
 
+def build_customer_only_stereo(synth: Synth, out: Path) -> dict:
+    return make_stereo(
+        synth,
+        out,
+        "customer_only_stereo",
+        CUSTOMER_ONLY_SCRIPT,
+        "right",
+        description=(
+            "A two-channel call where only the customer (LEFT) speaks: the agent's channel (RIGHT) carries "
+            "nothing but the customer's -30 dB bleed and noise, as when the agent has left the caller on hold. "
+            "Nobody in it should be coached as the agent."
+        ),
+        characteristics={
+            "customer_voice": CUSTOMER_VOICE,
+            "first_speaker": "customer",
+            "agent_speaks": False,
+            "gap_range_s": [0.3, 1.0],
+            "bleed_db": -30.0,
+            "noise_floor_dbfs": -60.0,
+            "band_hz": [300, 3400],
+        },
+        rng=np.random.default_rng([SEED, 5]),  # one stream per file
+        fmt="FLAC",
+    )
+
+
 #: files that can be built on their own with --only (the others are built together)
-SINGLE_BUILDERS = {"two_voice_mono": build_two_voice_mono}
+SINGLE_BUILDERS = {"two_voice_mono": build_two_voice_mono, "customer_only_stereo": build_customer_only_stereo}
 
 
 def build_only(out: Path, name: str) -> dict:
@@ -847,6 +888,7 @@ def build(out: Path) -> dict:
             )
         )
         files.append(build_two_voice_mono(synth, out))
+        files.append(build_customer_only_stereo(synth, out))
     manifest = {
         "generator": "scripts/make_samples.py",
         "tts": "espeak-ng (synthetic speech)",

@@ -89,18 +89,34 @@ def test_comments_pinned_to_times_and_visible_to_the_agent(world):
         X.add_comment(store, u["lee"], a, "   ")
 
 
-def test_shared_content_keeps_each_agents_coaching_apart(world):
+def test_shared_content_gives_each_owner_their_own_report(world):
     store, u = world
     a = upload(store, u["ann"], content=b"same audio", name="mine.wav")
     b = upload(store, u["bob"], content=b"same audio", name="also-mine.wav")
-    assert a == b  # one report per content, model and rubric
+    assert a != b  # one analysis per content, model and rubric; one report per owner
+    assert store.count(Report) == 1 and store.count(AgentReport) == 2
+    assert X.get_entry(store, u["ann"], a).analysis_id == X.get_entry(store, u["bob"], b).analysis_id
     assert [e.name for e in X.entries(store, u["ann"])] == ["mine.wav"]
     assert [e.name for e in X.entries(store, u["bob"])] == ["also-mine.wav"]
+    assert X.load_report(store, u["bob"], b)[1].audio.path == "also-mine.wav"
+    assert X.get_entry(store, u["bob"], a) is None
     X.add_comment(store, u["lee"], a, "for ann")
     X.add_comment(store, u["carl"], b, "for bob")
-    assert [c.text for c in X.comments(store, u["ann"], a)] == ["for ann"]
+    X.add_comment(store, u["root"], a, "from the admin, for ann")
+    X.mark_reviewed(store, u["lee"], a)
+    assert [c.text for c in X.comments(store, u["ann"], a)] == ["for ann", "from the admin, for ann"]
     assert [c.text for c in X.comments(store, u["bob"], b)] == ["for bob"]
-    assert [c.text for c in X.comments(store, u["lee"], a)] == ["for ann"]
+    assert [c.text for c in X.comments(store, u["lee"], a)] == ["for ann", "from the admin, for ann"]
+    assert X.get_entry(store, u["bob"], b).reviewed_at is None
+    # an agent correction of bob's report is bob's alone
+    from dataclasses import replace
+
+    new = make_report(99.0)
+    X.replace_report(store, u["bob"], b, replace(new, tone=replace(new.tone, score=99.0)))
+    assert X.load_report(store, u["bob"], b)[1].tone.score == 99.0
+    assert X.get_entry(store, u["bob"], b).tone_score == 99.0
+    assert X.load_report(store, u["ann"], a)[1].tone.score == 70.0
+    assert ids(store, u["carl"], X.Filters(min_score=90)) == [b] and ids(store, u["lee"], X.Filters(min_score=90)) == []
 
 
 def test_only_the_agents_lead_or_an_admin_marks_reviewed(world):
@@ -116,16 +132,29 @@ def test_only_the_agents_lead_or_an_admin_marks_reviewed(world):
     assert e.reviewed_at is None and e.reviewed_by is None
 
 
+def test_nobody_marks_their_own_call_reviewed(world):
+    store, u = world
+    own = upload(store, u["lee"], content=b"the lead's own call")
+    with pytest.raises(X.PermissionDeniedError, match="another team lead or an admin"):
+        X.mark_reviewed(store, u["lee"], own)
+    assert X.get_entry(store, u["lee"], own).reviewed_at is None
+    assert X.mark_reviewed(store, u["root"], own).reviewed_by == "root"
+    mine = upload(store, u["root"], content=b"the admin's own call")
+    with pytest.raises(X.PermissionDeniedError):
+        X.mark_reviewed(store, u["root"], mine)
+
+
 def test_batch_reports_with_an_agent_are_reviewable(world):
     store, u = world
-    res = store.save_report(make_report(55.0), sha256=sha256_bytes(b"batch"), agent_name="ann")  # no agent_reports row
-    assert ids(store, u["ann"]) == [res.report_id]
-    assert ids(store, u["lee"]) == [res.report_id]
+    res = store.save_report(make_report(55.0), sha256=sha256_bytes(b"batch"), agent_name="ann")  # as `batch --agent`
+    rid = res.agent_report_id
+    assert ids(store, u["ann"]) == [rid]
+    assert ids(store, u["lee"]) == [rid]
     assert ids(store, u["carl"]) == []
-    assert X.get_entry(store, u["lee"], res.report_id).source == "batch"
-    X.mark_reviewed(store, u["lee"], res.report_id)
-    assert len(X.entries(store, u["lee"])) == 1  # not listed twice once it has a row
-    assert X.get_entry(store, u["ann"], res.report_id).reviewed_by == "lee"
+    assert X.get_entry(store, u["lee"], rid).source == "batch"
+    X.mark_reviewed(store, u["lee"], rid)
+    assert len(X.entries(store, u["lee"])) == 1
+    assert X.get_entry(store, u["ann"], rid).reviewed_by == "lee"
 
 
 def test_filters(world):
@@ -178,7 +207,9 @@ def test_an_upload_and_its_history_row_are_saved_together_or_not_at_all(world, m
     def crash(*a, **k):
         raise RuntimeError("power cut between the report and its history row")
 
-    monkeypatch.setattr(X, "_history_row", crash)
+    from tonecoach.store import api
+
+    monkeypatch.setattr(api, "_owner_row", crash)
     with pytest.raises(RuntimeError):
         upload(store, u["ann"], content=b"half")
     assert store.count(Report) == 0 and store.count(AgentReport) == 0

@@ -140,3 +140,73 @@ def test_users_command_add_passwd_list(tmp_path, monkeypatch):
     assert code == 1 and "already exists" in err
     code, _, err = _run(["users", "--data-dir", d, "passwd", "dana", "--password-stdin"], "short\n", monkeypatch)
     assert code == 1 and "at least 8" in err
+
+
+def test_a_new_password_or_disabling_moves_the_session_epoch(store):
+    A.add_user(store, "dana", role="agent", password="first-password")
+    assert A.session_epoch(store, "dana") == 0
+    A.set_password(store, "dana", "second-password")
+    assert A.session_epoch(store, "dana") == 1
+    acc = A.set_disabled(store, "dana")
+    assert acc.disabled and A.session_epoch(store, "dana") is None
+    assert A.authenticate(store, "dana", "second-password") is None and A.get_account(store, "dana") is None
+    assert A.set_disabled(store, "dana", False).disabled is False
+    assert A.session_epoch(store, "dana") == 2  # the sessions of before stay ended
+    assert A.authenticate(store, "dana", "second-password").session_epoch == 2
+    assert A.session_epoch(store, "ghost") is None
+    with pytest.raises(StoreError, match="no user named"):
+        A.set_disabled(store, "ghost")
+
+
+def test_the_admin_password_file_goes_when_the_password_changes(store, monkeypatch, tmp_path):
+    import stat
+
+    monkeypatch.delenv(A.ADMIN_PASSWORD_ENV, raising=False)
+    pw = A.ensure_admin(store)
+    f = A.write_admin_password_file(store.data_dir, "admin", pw)
+    assert stat.S_IMODE(f.stat().st_mode) == 0o600 and pw in f.read_text()
+    A.set_password(store, "admin", "a-new-admin-password")
+    assert not f.exists()
+
+
+def test_login_throttle_counts_an_attempt_before_it_is_checked():
+    from tonecoach.web.security import Attempt, Refused
+
+    now = [0.0]
+    t = LoginThrottle(max_failures=3, wait_s=30.0, address_max_failures=5, address_window_s=100.0, clock=lambda: now[0])
+    let_through = [t.begin("x", "10.0.0.1") for _ in range(10)]  # ten at once, none checked yet
+    assert sum(isinstance(a, Attempt) for a in let_through) == 3
+    assert all(isinstance(a, Refused) and "for this name" in a.message for a in let_through[3:])
+    t.finish(let_through[0], True)  # one of them was right: the row ends
+    assert isinstance(t.begin("x", "10.0.0.1"), Attempt)
+    # the address: 5 failures in 100 s, whatever the names
+    assert [isinstance(t.begin(n, "10.0.0.1"), Attempt) for n in ("a", "b", "c")] == [True, True, False]
+    assert "from this address" in t.begin("d", "10.0.0.1").message
+    assert isinstance(t.begin("d", "10.0.0.2"), Attempt)
+    now[0] = 101.0
+    assert isinstance(t.begin("d", "10.0.0.1"), Attempt)
+
+
+def test_users_disable_and_enable_from_the_command_line(tmp_path, monkeypatch):
+    d = str(tmp_path / "data")
+    assert _run(["users", "--data-dir", d, "add", "dana", "--role", "agent", "--password-stdin"], "dana-password\n",
+                monkeypatch)[0] == 0
+    code, out, _ = _run(["users", "--data-dir", d, "disable", "dana"], "", monkeypatch)
+    assert code == 0 and "dana disabled" in out
+    assert "(disabled)" in _run(["users", "--data-dir", d, "list"], "", monkeypatch)[1]
+    code, out, _ = _run(["users", "--data-dir", d, "enable", "dana"], "", monkeypatch)
+    assert code == 0 and "dana enabled" in out
+    code, _, err = _run(["users", "--data-dir", d, "disable", "nobody"], "", monkeypatch)
+    assert code == 1 and "no user named 'nobody'" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--public-url", "coach.example.com"], "public URL must be an http(s) address"),
+    (["--session-idle", "soon"], "not a duration"),
+    (["--max-duration=-5m"], "must be positive"),
+    (["--max-jobs-per-user", "0"], "at least 1"),
+])
+def test_serve_refuses_bad_security_settings(tmp_path, argv, message):
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["serve", "--data-dir", str(tmp_path / "d"), "--port", "0", *argv], stdout=out, stderr=err) == 1
+    assert message in err.getvalue()

@@ -87,7 +87,7 @@ def test_stereo_sample_agent_on_left_and_no_bleed(sample_reports):
     from pathlib import Path
 
     r = sample_reports["stereo_call_8k.wav"]
-    assert r.agent.speaker == "left" and r.agent.method == "greeting"
+    assert r.agent.speaker == "left" and r.agent.method == "phrases" and r.agent.confidence >= 0.8
     roles = {s.id: s.role for s in r.speakers}
     assert roles == {"left": "agent", "right": "customer"}
     manifest = _json.loads((Path(__file__).resolve().parents[1] / "samples" / "manifest.json").read_text())
@@ -102,10 +102,10 @@ def test_stereo_sample_agent_on_left_and_no_bleed(sample_reports):
             assert seg.speaker in owners, (seg.speaker, w, owners)
 
 
-def test_customer_first_call_still_finds_agent_by_greeting(sample_reports):
+def test_customer_first_call_still_finds_agent_by_its_phrases(sample_reports):
     r = sample_reports["customer_first_stereo.wav"]
     assert r.agent.speaker == "right"
-    assert r.agent.method == "greeting" and "right" in r.agent.reason
+    assert r.agent.method == "phrases" and r.agent.reason.startswith("right:")
 
 
 def test_agent_channel_option_overrides(analyzer):

@@ -242,6 +242,9 @@ def test_exports_csv_jsonl_html(inline, tmp_path):
         assert float(row["pitch_variability_semitones"]) == pytest.approx(agent.prosody["pitch_sd_semitones"], abs=0.005)
         assert float(row["energy_dbfs"]) == pytest.approx(agent.prosody["energy_dbfs"], abs=0.05)
         assert row["language"] == rep.language.code == "en" and row["model"] == "tiny.en"
+        # QA can filter on how sure the agent choice was and how it was made
+        assert float(row["agent_confidence"]) == pytest.approx(rep.agent.confidence, abs=0.005)
+        assert row["agent_method"] == rep.agent.method != ""
     assert lines[2]["batch"]["status"] == "duplicate" and lines[2]["batch"]["report_id"] == lines[1]["batch"]["report_id"]
     page = Path(paths["html"]).read_text()
     assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "<link" not in page

@@ -114,6 +114,6 @@ def test_agent_speaker_option_is_used_and_recorded(monkeypatch, analyzer, tmp_pa
     assert "Agent: S2 (option" in out and "Conversation: agent talk" in out
     code, out, err = run(["analyze", str(short), "--agent-speaker", "S9", "--json", str(tmp_path / "r9.json")])
     d9 = json.loads((tmp_path / "r9.json").read_text())
-    assert code == 0 and d9["agent"]["speaker"] == "S1" and d9["agent"]["method"] == "greeting"
+    assert code == 0 and d9["agent"]["speaker"] == "S1" and d9["agent"]["method"] == "phrases"
     assert any("--agent-speaker S9 names no speaker" in w for w in d9["warnings"])
     assert made == ["S2", "S9"]

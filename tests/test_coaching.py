@@ -197,21 +197,6 @@ def test_the_bar_runs_the_work_and_hands_back_its_error():
 # -- the login page and the lockout ----------------------------------------------------------------
 
 
-def test_the_lockout_says_how_long_to_wait():
-    from tonecoach.web.login import locked_out
-    from tonecoach.web.server import LoginThrottle
-
-    now = [100.0]
-    t = LoginThrottle(max_failures=2, wait_s=30.0, clock=lambda: now[0])
-    assert t.retry_after("ann") == 0.0
-    t.record("ann", False)
-    t.record("ann", False)
-    now[0] += 4.2
-    assert t.retry_after("ann") == pytest.approx(25.8)
-    exc = locked_out(t.retry_after("ann"))
-    assert exc.status_code == 429 and exc.detail == "Too many attempts: try again in 26 s." and exc.headers["Retry-After"] == "26"
-
-
 def test_the_login_page_replaces_gradios_form_only():
     import asyncio
 

@@ -30,6 +30,7 @@ EXPECTED = {
     "stereo_call_8k.wav": (8000, 2, "WAV", "PCM_16", (60.0, 75.0), "left"),
     "customer_first_stereo.wav": (8000, 2, "WAV", "PCM_16", (12.0, 18.0), "right"),
     "two_voice_mono.flac": (8000, 1, "FLAC", "PCM_16", (30.0, 45.0), None),
+    "customer_only_stereo.flac": (8000, 2, "FLAC", "PCM_16", (12.0, 18.0), "right"),
 }
 STEREO = [n for n, e in EXPECTED.items() if e[1] == 2]
 MONO = ["warm_agent.flac", "flat_rushed_agent.flac"]  # one agent each; two_voice_mono.flac is a two-party call

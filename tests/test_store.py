@@ -359,3 +359,73 @@ def test_times_read_back_aware_in_utc(store):
         assert s.scalar(select(User.name).where(User.created_at > later)) is None
         naive_before = (u.created_at - dt.timedelta(seconds=1)).replace(tzinfo=None)  # naive: taken as UTC
         assert s.scalar(select(User.name).where(User.created_at > naive_before)) == "tz"
+
+
+def test_a_database_of_the_shared_report_schema_migrates_to_owner_reports_without_losing_anything(tmp_path):
+    """A database at 0002 (one report shared by every uploader of the same audio) is upgraded in place."""
+    from alembic import command
+
+    from tonecoach.store import access
+    from tonecoach.store.accounts import get_account, hash_password
+    from tonecoach.store.db import alembic_config
+    from tonecoach.store.review import AgentReport
+
+    db = tmp_path / "old.db"
+    cfg = alembic_config(f"sqlite:///{db}")
+    command.upgrade(cfg, "0002_agent_reports")
+    con = sqlite3.connect(db)
+    t = "2026-11-28 10:00:00.000000"
+    pw = hash_password("old-password")
+    con.executescript(f"""
+        INSERT INTO teams (id, name, created_at) VALUES (1, 'north', '{t}'), (2, 'south', '{t}');
+        INSERT INTO users (id, name, role, team_id, password_hash, created_at) VALUES
+            (1, 'ann', 'agent', 1, '{pw}', '{t}'), (2, 'bob', 'agent', 2, '{pw}', '{t}'),
+            (3, 'lee', 'team_lead', 1, '{pw}', '{t}'), (4, 'root', 'admin', NULL, '{pw}', '{t}'),
+            (5, 'eve', 'agent', 1, NULL, '{t}');
+        INSERT INTO recordings (id, sha256, original_name, duration_s, language, agent_user_id, created_at) VALUES
+            (1, '{"a" * 64}', 'shared.wav', 30.0, 'en', 1, '{t}'), (2, '{"b" * 64}', 'batch.wav', 30.0, 'en', 5, '{t}'),
+            (3, '{"c" * 64}', 'nobody.wav', 30.0, 'en', NULL, '{t}');
+    """)
+    shared, batch = make_report(70.0), make_report(55.0)
+    for rid, rec, r in ((7, 1, shared), (8, 2, batch), (9, 3, make_report(40.0))):
+        con.execute("INSERT INTO reports (id, recording_id, model_name, rubric_version, tonecoach_version, report_json, "
+                    "tone_score, n_feedback, n_warnings, language, created_at) VALUES (?, ?, 'tiny.en', '2026.11-1', "
+                    "'0.1.0', ?, ?, 0, 1, 'en', ?)", (rid, rec, r.to_json(indent=None), r.tone.score, t))
+    con.executescript(f"""
+        INSERT INTO agent_reports (id, agent_user_id, report_id, original_name, source, created_at, reviewed_at,
+                                   reviewed_by_user_id) VALUES
+            (1, 1, 7, 'ann-call.wav', 'upload', '2026-11-28 10:00:01.000000', '2026-11-28 11:00:00.000000', 3),
+            (2, 2, 7, 'bob-copy.wav', 'upload', '2026-11-28 10:05:00.000000', NULL, NULL);
+        INSERT INTO comments (id, report_id, user_id, at_s, text, created_at) VALUES
+            (1, 7, 3, 1.5, 'lee to ann', '{t}'), (2, 7, 4, NULL, 'admin note', '2026-11-28 10:10:00.000000'),
+            (3, 7, 2, NULL, 'bob himself', '2026-11-28 10:20:00.000000'),
+            (4, 8, 3, NULL, 'on eve''s batch call', '{t}'), (5, 9, 4, NULL, 'on a call of no one', '{t}');
+    """)
+    con.commit()
+    con.close()
+
+    with Store(db, data_dir=tmp_path / "data") as s:  # opening migrates to head
+        ann, bob, lee, root = (get_account(s, n) for n in ("ann", "bob", "lee", "root"))
+        assert (ann.session_epoch, ann.disabled) == (0, False)
+        # the first owner keeps the number the app showed (the shared report's id); the second gets a new one
+        a = access.get_entry(s, ann, 7)
+        assert (a.agent, a.name, a.reviewed_by, a.analysis_id) == ("ann", "ann-call.wav", "lee", 7)
+        [b] = access.entries(s, bob)
+        assert b.report_id not in (7, 8, 9) and (b.name, b.reviewed_at, b.analysis_id) == ("bob-copy.wav", None, 7)
+        assert access.get_entry(s, bob, 7) is None
+        # each comment goes with the owners who could read it: the admin's note was shown to both, so both keep it
+        assert [c.text for c in access.comments(s, ann, 7)] == ["lee to ann", "admin note"]
+        assert [c.text for c in access.comments(s, bob, b.report_id)] == ["admin note", "bob himself"]
+        # a batch call of an agent (listed through recordings.agent_user_id before) now has its owner row
+        with s.session() as q:
+            eve_row = q.scalar(select(AgentReport).where(AgentReport.report_id == 8))
+            assert (eve_row.source, eve_row.original_name, eve_row.id) == ("batch", "batch.wav", 8)
+            orphan = q.scalar(select(Comment).where(Comment.text == "on a call of no one"))
+            assert orphan.report_id == 9 and orphan.agent_report_id is None  # kept, though no one owns that call
+        assert [c.text for c in access.comments(s, lee, 8)] == ["on eve's batch call"]
+        assert s.count(Comment) == 6 and s.count(Report) == 3
+        assert access.load_report(s, bob, b.report_id)[1].tone.score == 70.0
+        # new rows number on from there
+        new = access.save_upload(s, ann, make_report(80.0), sha256="d" * 64, original_name="new.wav", size_bytes=1,
+                                 stored_path=None)
+        assert new > b.report_id

@@ -37,8 +37,8 @@ def test_nothing_without_logging_in(web_server):
         client(web_server.url, "nobody", "whatever-pass")
 
 
-def test_fresh_install_prints_an_admin_password_that_works(web_server, ann_report):
-    assert web_server.admin_password and "shown once" in web_server.printed
+def test_fresh_install_writes_an_admin_password_that_works(web_server, ann_report):
+    assert web_server.admin_password and "admin-password.txt" in web_server.printed
     admin = client(web_server.url, "admin", web_server.admin_password)
     assert ann_report["report_id"] in [e["report_id"] for e in admin.predict(api_name="/reports")]
 
@@ -83,17 +83,19 @@ def test_the_ui_endpoints_check_too(web_server, ann_report):
     """The UI's own events are reachable over HTTP as well; for bob, ann's report is not there."""
     rid = ann_report["report_id"]
     bob, lee = client(web_server.url, "bob"), client(web_server.url, "lee")
-    out = bob.predict({}, api_name="/ui_load")  # {}: what the browser remembers of the last visits (nothing)
+    out = bob.predict(api_name="/ui_load")
     assert out[0] == "Logged in as **bob** (agent, team south)"
-    assert out[2]["value"]["data"] == []  # bob's recordings
-    assert out[6]["data"] == []  # the review table
-    # reports open from a row of a table whose ids the server holds; with no row of his own, bob gets nothing
-    for endpoint in ("/ui_review_open", "/ui_open_mine"):
-        opened = bob.predict(*([""] * 6 + ["any"] if endpoint == "/ui_review_open" else []), api_name=endpoint)
-        assert "data-score" not in str(opened) and "ann" not in str(opened)
+    assert out[1]["value"]["data"] == []  # bob's recordings
+    assert out[5]["data"] == []  # the review table
+    opened = bob.predict(rid, api_name="/ui_review_open")  # ann's report, by its id: nothing of it
+    assert "data-score" not in str(opened) and "ann" not in str(opened) and opened[-1] == "No such report."
+    with pytest.raises(gradio_client.exceptions.AppError, match="No such report"):  # as for an id that does not exist
+        bob.predict(rid, api_name="/ui_open_mine")
+    with pytest.raises(gradio_client.exceptions.AppError, match="No such report"):
+        bob.predict(99999, api_name="/ui_open_mine")
     table = bob.predict("", "", "", "", None, None, "any", api_name="/ui_review_table")
     assert table[0]["data"] == [] and table[1] == "Only team leads and admins review."
-    lee.predict({}, api_name="/ui_load")
+    lee.predict(api_name="/ui_load")
     table = lee.predict("ann", "", "", "", None, None, "any", api_name="/ui_review_table")
     assert rid in [row[1] for row in table[0]["data"]]
 

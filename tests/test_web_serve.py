@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -53,13 +54,16 @@ def stop(p: subprocess.Popen) -> None:
         p.kill()
 
 
-def test_first_start_prints_a_one_time_admin_password_and_a_restart_keeps_it(tmp_path):
+def test_first_start_writes_a_one_time_admin_password_to_a_file_and_a_restart_keeps_it(tmp_path):
     data, port = tmp_path / "data", free_port()
     p, lines = start(data, port)
     try:
         text = "\n".join(lines)
         assert "an admin account was created" in text
-        password = next(line.split("password: ", 1)[1] for line in lines if line.strip().startswith("password: "))
+        f = data / "admin-password.txt"
+        assert str(f.resolve()) in text and stat.S_IMODE(f.stat().st_mode) == 0o600
+        password = f.read_text().split("password: ", 1)[1].split()[0]
+        assert password not in text  # not in the service's log
         assert f"tonecoach is starting at http://localhost:{port}" in text
         c = gradio_client.Client(f"http://127.0.0.1:{port}/", auth=("admin", password), verbose=False)
         assert c.predict(api_name="/reports") == []
@@ -68,8 +72,10 @@ def test_first_start_prints_a_one_time_admin_password_and_a_restart_keeps_it(tmp
     assert (data / "tonecoach.db").is_file()
     p, lines = start(data, port)  # a restart: the same admin, no new password
     try:
-        assert not any("password: " in line for line in lines)
-        gradio_client.Client(f"http://127.0.0.1:{port}/", auth=("admin", password), verbose=False)
+        assert not any("admin account was created" in line for line in lines)
+        c = gradio_client.Client(f"http://127.0.0.1:{port}/", auth=("admin", password), verbose=False)
+        c.predict(password, "admin-new-pass", "admin-new-pass", api_name="/ui_change_password")
+        assert not f.exists()  # the generated password is no longer the admin's
     finally:
         stop(p)
 

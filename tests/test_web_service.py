@@ -65,10 +65,10 @@ def test_upload_is_analysed_stored_by_hash_and_listed(setup):
     assert len(files) == 1 and files[0].name == coach.store.reports()[0].recording.sha256
     assert stored == files[0].relative_to(coach.store.data_dir).as_posix()
     assert "My Call" not in stored
-    # the same content again: no second analysis, and another agent gets their own entry of it
+    # the same content again: no second analysis, and another agent gets their own report of it
     assert coach.analyze_upload(u["ann"], src) == rid
-    assert coach.analyze_upload(u["bob"], src) == rid
-    assert fake.calls == 1
+    bobs = coach.analyze_upload(u["bob"], src)
+    assert bobs != rid and fake.calls == 1
     assert [x.agent for x in X.entries(coach.store, u["bob"])] == ["bob"]
 
 
@@ -237,7 +237,7 @@ def test_render_shows_both_scores_and_says_when_content_is_not_scored():
     assert 'class="label">Speaking too fast<' in html and "0:01–0:07" in html and 'data-severity="minor"' in html
     assert "190 wpm (your whole call: the same)" in html and "Slow down and let each point land." in html
     assert "too_fast" not in html  # the rule's name stays out of people's sight
-    assert feedback_choices(r) == [("0:01 Speaking too fast", "fb-0")]
+    assert feedback_choices(r) == [("0:01 Speaking too fast", 0)]
     assert retake_choices(r) == [("0:01–0:06 Speaking too fast (190 wpm): “thank you for calling how can I help you today”",
                                   "L0-0")]
     from dataclasses import replace
@@ -269,7 +269,8 @@ def test_handlers_take_the_user_from_the_login_not_from_the_browser(setup):
     as_bob, as_lee = SimpleNamespace(username="bob"), SimpleNamespace(username="lee")
     opened = h.review_open(rid, as_bob)
     assert opened[0] is None and opened[3] == "" and opened[4] == "" and opened[-1] == "No such report."
-    assert h.open_mine(rid, as_bob)[0] is None
+    with pytest.raises(gr.Error, match="No such report"):  # the same as for an id that does not exist
+        h.open_mine(rid, as_bob)
     assert h.play_moment(rid, 0, as_bob) is None
     assert h.retake(rid, 0, str(tmp / "c.wav"), as_bob, progress=lambda *a, **k: None)[0].startswith("**Could not compare:** no such")
     assert h.add_comment(rid, "0:01", "hi", as_bob)[2] == "**Comment not added:** no such report"
@@ -330,12 +331,11 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         rate = next(m for m in after.tone.metrics if m.name == "speaking_rate")
         assert rate.value == pytest.approx(wpm_other, rel=0.05)
         assert after.audio.path == "first.wav"
-        # one report, the same id, with its comment and review state; the columns follow the new report
+        # one analysis, the same report id, with its comment and review state; the figures follow the new report
         assert coach.store.count(Report) == 1
         assert [c.text for c in X.comments(coach.store, u["ann"], rid)] == ["check who the agent is"]
-        assert entry.reviewed_at is not None
-        row = coach.store.get_report(rid)
-        assert row.agent_speaker == other and row.tone_score == after.tone.score
+        assert entry.reviewed_at is not None and entry.tone_score == after.tone.score
+        assert coach.store.get_report(entry.analysis_id).agent_speaker == auto  # the shared analysis is as it was
         # set back by ann: the reason still names the automatic choice, not lee's
         assert coach.set_agent(u["ann"], rid, auto) == (rid, True)
         _, back, _ = coach.open(u["ann"], rid)
@@ -365,4 +365,4 @@ def test_correcting_the_agent_refuses_one_speaker_and_audio_not_kept(setup):
                          stored_path=None)
     with pytest.raises(UploadError, match="was not kept"):
         coach.set_agent(u["ann"], rid2, "S2")
-    assert coach.store.get_report(rid2).agent_speaker == "S1"
+    assert coach.open(u["ann"], rid2)[1].agent.speaker == "S1"

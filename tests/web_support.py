@@ -6,6 +6,7 @@ import io
 import socket
 import threading
 import time
+import uuid
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,23 +144,164 @@ PASSWORDS = {"ann": "ann-secret-1", "lee": "lee-secret-1", "bob": "bob-secret-1"
 def web_server(tmp_path_factory):
     """The real app (tiny.en, English) on a free port, with agents ann (north) and bob (south) and their leads.
 
-    Yields a namespace: ``url``, ``coach``, ``store``, ``admin_password`` (printed once on this fresh install).
+    Yields a namespace: ``url``, ``coach``, ``store``, ``data_dir``, ``admin_password`` (from the file a fresh
+    install writes it to), ``printed`` (what the start printed), ``sessions`` and ``throttle`` (the guards).
     """
     pytest.importorskip("gradio")
-    from tonecoach.store.accounts import add_user
-    from tonecoach.web.server import ServeOptions, launch, prepare
+    from tonecoach.store.accounts import ADMIN_PASSWORD_FILE, add_user
+    from tonecoach.web.server import ServeOptions, prepare, start
 
     data = tmp_path_factory.mktemp("webdata")
     opts = ServeOptions(port=free_port(), data_dir=str(data), model="tiny.en", language="en")
     out = io.StringIO()
-    coach, demo = prepare(opts, out=out)
+    app = prepare(opts, out=out)
     printed = out.getvalue()
-    admin_password = printed.split("password: ", 1)[1].split()[0] if "password: " in printed else None
+    pw_file = data / ADMIN_PASSWORD_FILE
+    admin_password = pw_file.read_text().split("password: ", 1)[1].split()[0] if pw_file.exists() else None
+    coach = app.coach
     for name, role, team in (("ann", "agent", "north"), ("lee", "team_lead", "north"), ("bob", "agent", "south"),
                              ("carl", "team_lead", "south")):
         add_user(coach.store, name, role=role, team=team, password=PASSWORDS[name])
-    _, url, _ = launch(demo, coach.store, opts, prevent_thread_lock=True, quiet=True)
-    yield SimpleNamespace(url=url.rstrip("/") + "/", coach=coach, store=coach.store, admin_password=admin_password,
-                          printed=printed, data_dir=data)
-    demo.close()
+    running = start(app)
+    yield SimpleNamespace(url=running.url, coach=coach, store=coach.store, admin_password=admin_password,
+                          printed=printed, data_dir=data, sessions=app.web.sessions, throttle=app.web.throttle,
+                          files=app.web.files)
+    running.close()
     coach.store.close()
+
+
+# -- a browser, as an attacker or a victim would drive one -------------------------------------
+
+
+class CallError(Exception):
+    """A Gradio event that was refused at the queue (``status``) or failed in its handler (``status`` None)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class Browser:
+    """An HTTP client of the running app that sends what a user's browser sends: cookies, ``Origin``, ``Host``.
+
+    ``host`` is the ``Host`` header (the site's name behind a proxy); ``site`` is the origin the page came from
+    (the ``Origin`` of every unsafe request; None sends none, as a script outside a browser would);
+    ``address`` is the client address a proxy on this machine passes in ``X-Forwarded-For``. Cookies are
+    kept by name and always sent, Secure ones included, as a browser on the site's https address would.
+    """
+
+    def __init__(self, url: str, *, host: str | None = None, site: str | None = "auto", address: str | None = None):
+        import httpx
+
+        self.url = url if url.endswith("/") else url + "/"
+        base = {}
+        if host:
+            base["Host"] = host
+        if address:
+            base["X-Forwarded-For"] = address
+        self.site = (f"https://{host}" if host else self.url.rstrip("/")) if site == "auto" else site
+        self.http = httpx.Client(base_url=self.url, headers=base, timeout=300, follow_redirects=False)
+        self.cookies: dict[str, str] = {}
+        self.last_login = None
+        self.session_hash = uuid.uuid4().hex[:12]  # one page: its event state (State, dropdown choices) is kept
+
+    def _headers(self, extra: dict | None, origin) -> dict:
+        h = {}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        o = self.site if origin == "site" else origin
+        if o:
+            h["Origin"] = o
+        h.update(extra or {})
+        return h
+
+    def _keep(self, r):
+        for k, v in r.cookies.items():
+            self.cookies[k] = v
+        return r
+
+    def get(self, path: str, *, origin=None, headers=None, **kw):
+        return self._keep(self.http.get(path, headers=self._headers(headers, origin), **kw))
+
+    def post(self, path: str, *, origin="site", headers=None, **kw):
+        return self._keep(self.http.post(path, headers=self._headers(headers, origin), **kw))
+
+    def login(self, name: str, password: str | None = None, *, origin="site"):
+        r = self.post("login", data={"username": name, "password": password or PASSWORDS[name]}, origin=origin)
+        self.last_login = r
+        return r
+
+    def logged_in(self) -> bool:
+        return self.get("gradio_api/login_check").status_code == 200
+
+    def upload(self, path: Path, name: str | None = None) -> str:
+        """Upload a file as the browser's audio component does; returns its path on the server."""
+        with open(path, "rb") as fh:
+            r = self.post("gradio_api/upload", files={"files": (name or path.name, fh, "application/octet-stream")})
+        assert r.status_code == 200, (r.status_code, r.text)
+        return r.json()[0]
+
+    def submit(self, api_name: str, *data) -> str:
+        """Join the queue for an event; returns its id, or raises :class:`CallError` with the refusal."""
+        # the page's events (ui_*) share its session, where Gradio keeps their state; API calls have one each, as
+        # Gradio streams a session's messages to one reader
+        session = self.session_hash if api_name.startswith("ui_") else uuid.uuid4().hex[:12]
+        r = self.post(f"gradio_api/call/{api_name}", json={"data": list(data), "session_hash": session})
+        if r.status_code != 200:
+            try:
+                detail = r.json().get("detail", r.text)
+            except ValueError:
+                detail = r.text
+            raise CallError(str(detail), r.status_code)
+        return r.json()["event_id"]
+
+    def result(self, api_name: str, event_id: str):
+        """The outputs of a submitted event, or :class:`CallError` with the handler's message."""
+        import json
+
+        r = self.get(f"gradio_api/call/{api_name}/{event_id}")
+        event = None
+        for line in r.text.splitlines():
+            if line.startswith("event: "):
+                event = line[7:].strip()
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                data = json.loads(line[6:])
+                if event == "error":
+                    raise CallError(str(data))
+                return data
+        raise CallError(f"no result: {r.status_code} {r.text[:300]}", r.status_code)
+
+    def call(self, api_name: str, *data):
+        return self.result(api_name, self.submit(api_name, *data))
+
+
+def file_data(path: str, name: str | None = None) -> dict:
+    """An uploaded file as an event's input (what the browser sends after the upload)."""
+    return {"path": path, "orig_name": name or Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+
+def quiet_flac(path: Path, *, minutes: float, sr: int = 8000, tone_at_s: tuple[float, ...] = (0.0,),
+               declare_length: bool = False) -> Path:
+    """Minutes of near-silence with a 5 s tone at each of ``tone_at_s``, as a FLAC of a few MB.
+
+    Unless ``declare_length``, the header's sample count is zeroed ("unknown", as a streaming encoder leaves
+    it), so only decoding tells how long the file is.
+    """
+    import soundfile as sf
+
+    n = int(minutes * 60 * sr)
+    y = np.zeros(n, dtype=np.int16)
+    y[::997] = 1  # not digital silence
+    t = np.arange(5 * sr) / sr
+    for at in tone_at_s:
+        a = int(at * sr)
+        y[a: a + len(t)] = (6000 * np.sin(2 * np.pi * 220 * t[: max(0, min(len(t), n - a))])).astype(np.int16)
+    sf.write(str(path), y, sr, subtype="PCM_16", format="FLAC")
+    if not declare_length:
+        b = bytearray(path.read_bytes())
+        assert b[:4] == b"fLaC"
+        off = 8 + 10  # STREAMINFO: 20 bits rate, 3 channels, 5 bits per sample, 36 bits total samples
+        v = int.from_bytes(b[off:off + 8], "big") & ~((1 << 36) - 1)
+        b[off:off + 8] = v.to_bytes(8, "big")
+        path.write_bytes(bytes(b))
+    return path

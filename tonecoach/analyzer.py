@@ -18,9 +18,10 @@ import numpy as np
 
 from . import __version__
 from . import prosody as P
+from .agent import decide_agent, is_unsure, unsure_message
 from .asr import Transcriber, TranscriptionOptions
 from .audio import Audio, AudioOptions, load
-from .conversation import analyze_conversation, decide_agent, merge_feedback
+from .conversation import analyze_conversation, merge_feedback
 from .diarize import DiarizationOptions, Diarizer, assign_words
 from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
@@ -30,6 +31,7 @@ from .speakers import (
     build_turns,
     channel_relation,
     dominance_mask,
+    drop_echoed_words,
     is_bleed,
     join_words,
     split_phrases,
@@ -170,6 +172,12 @@ class Analyzer:
                         log.info("%s: dropped %d word(s) heard only as bleed", ch.id, len(ws) - len(kept))
                     ws = kept
                 words_by[ch.id] = ws
+            if len(channels) == 2:
+                (l_id, l_raw), (r_id, r_raw) = ((c.id, c.raw) for c in channels)
+                before = len(words_by[l_id]) + len(words_by[r_id])
+                words_by[l_id], words_by[r_id] = drop_echoed_words(words_by[l_id], words_by[r_id], l_raw, r_raw, sr=sr)
+                if len(words_by[l_id]) + len(words_by[r_id]) < before:
+                    log.info("dropped %d word(s) heard on both channels", before - len(words_by[l_id]) - len(words_by[r_id]))
         timings["transcribe"] = time.perf_counter() - t1
         if dropped:
             warnings.append(f"{len(dropped)} stretch(es) of likely invented text were dropped (silence or noise)")
@@ -179,7 +187,8 @@ class Analyzer:
 
         # one channel: who spoke when (tonecoach.diarize); each word gets one speaker
         dia = None
-        if len(channels) == 1 and n_words and self.options.diarization.enabled:
+        # a mono recording (not the one live channel of a two-channel call: that is one party)
+        if len(channels) == 1 and channels[0].index is None and n_words and self.options.diarization.enabled:
             prog(0.88, "telling speakers apart")
             t_d = time.perf_counter()
             dia = self.diarizer.diarize(channels[0].raw, sr=sr)
@@ -195,7 +204,9 @@ class Analyzer:
         turns = build_turns(words_by, max_gap_s=self.options.max_turn_gap_s)
         segs = turn_segments(turns)
         forced = agent_speaker or self.options.agent_speaker
-        agent = self._agent(channels, segs, forced)
+        agent = self._agent(channels, segs, forced, lang)
+        if is_unsure(agent):
+            warnings.append(unsure_message(agent))
         if forced and forced not in {c.id for c in channels}:
             warnings.append(f"--agent-speaker {forced} names no speaker of this call "
                             f"({', '.join(c.id for c in channels)}); the agent was chosen from the evidence")
@@ -207,7 +218,7 @@ class Analyzer:
         speakers = []
         for c in channels:
             mine = [s for s in segs if s.speaker == c.id]
-            role = "agent" if c.id == agent.speaker else ("customer" if len(channels) == 2 else "unknown")
+            role = _role(c.id, agent, [c.id for c in channels])
             sp = _speaker_prosody(c, mine, tracks.get(c.id), sr) if mine else {}
             speakers.append(Speaker(id=c.id, role=role, talk_time_s=round(sum(s.end_s - s.start_s for s in mine), 2),
                                     channel=c.index, prosody=sp))
@@ -301,12 +312,20 @@ class Analyzer:
             _Channel("right", 1, right, keep_r),
         ], None
 
-    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment], forced: str | None) -> AgentDecision:
+    def _agent(self, channels: Sequence[_Channel], segs: Sequence[Segment], forced: str | None, language: str | None
+               ) -> AgentDecision:
+        """The agent: ``--agent-channel``, ``--agent-speaker``, or the call's evidence (:mod:`tonecoach.agent`)."""
         ids = [c.id for c in channels]
         side = self.options.agent_channel
         if len(ids) > 1 and side in ids and forced not in ids:
             return AgentDecision(side, "option", f"--agent-channel {side}", 1.0)
-        return decide_agent(segs, ids, forced=forced)
+        # a channel without a word (the agent on hold, say) is nobody to coach: decide among the voices heard
+        heard = [c for c in channels if any(s.speaker == c.id for s in segs)] or list(channels)
+        if forced in ids and forced not in {c.id for c in heard}:
+            heard = list(channels)
+        # one voice on one channel of a two-channel call may be either party; a one-voice recording is practice
+        single = "stereo" if len(heard) == 1 and heard[0].index is not None else "mono"
+        return decide_agent(segs, [c.id for c in heard], language=language, forced=forced, single_voice=single)
 
     def _tracks(self, channels: Sequence[_Channel], sr: int) -> dict[str, tuple[P.PitchTrack, P.EnergyTrack]]:
         """Pitch and energy tracks per speaker, computed once per signal (diarized speakers share one)."""
@@ -321,6 +340,21 @@ class Analyzer:
 
 
 # -- helpers (pure) ---------------------------------------------------------------------
+
+
+def _role(speaker: str, agent: AgentDecision, ids: Sequence[str]) -> str:
+    """agent, customer or unknown: with three or more voices the least agent-like of the others is the customer."""
+    if speaker == agent.speaker:
+        return "agent"
+    others = [i for i in ids if i != agent.speaker]
+    if agent.method == "customer-only":  # the voice heard is the customer; a silent channel is nobody known
+        return "customer" if speaker in agent.probabilities else "unknown"
+    if len(ids) == 2:
+        return "customer"
+    if agent.probabilities and len(others) > 1:
+        least = min(others, key=lambda i: (agent.probabilities.get(i, 1.0), others.index(i)))
+        return "customer" if speaker == least else "unknown"
+    return "unknown"
 
 
 def _concat_tracks(tracks: Sequence[P.PitchTrack]) -> P.PitchTrack:

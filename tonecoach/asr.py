@@ -22,7 +22,8 @@ from .errors import ModelNotAvailableError, ToneCoachError
 from .models import ResolvedModel, resolve_whisper_model
 from .report import Word
 
-__all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS"]
+__all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS", "replace_words",
+           "dedupe_segments"]
 
 log = logging.getLogger("tonecoach")
 
@@ -194,7 +195,7 @@ class Transcriber:
             language = "en"
         if language and language not in _whisper_languages():
             raise ToneCoachError(f"unknown language code '{language}'; use an ISO 639-1 code such as en, lv, lt, pl, ro, he")
-        duration = len(samples) / 16000.0
+        duration = len(samples) / float(SAMPLE_RATE)
         prompt = None
         if opts.keep_fillers:
             prompt = FILLER_PROMPTS.get(language or "en") if (language in (None, "en")) else None
@@ -215,28 +216,10 @@ class Transcriber:
             if progress:
                 progress(0.0)  # decoding this audio starts now (a progress bar can say "transcribing")
             raw, info = self._decode(samples, kwargs, duration, progress)
+            kept, dropped = _keep_segments(raw, opts, offset_s)
             if prompt and opts.engine == "batched":
-                raw = self._recover_skipped(samples, raw, kwargs)
-            kept: list[TranscribedSegment] = []
-            dropped: list[str] = []
-            for seg in raw:
-                reason = _rejection(seg, opts)
-                if reason:
-                    dropped.append(f"{seg.start:.1f}-{seg.end:.1f} s {reason}: {seg.text.strip()[:60]!r}")
-                    continue
-                words = tuple(
-                    Word(w.word.strip(), round(w.start + offset_s, 3), round(w.end + offset_s, 3), round(float(w.probability), 4))
-                    for w in (seg.words or ())
-                    if w.word.strip() and w.probability >= opts.min_word_probability
-                )
-                if not words:
-                    continue
-                kept.append(
-                    TranscribedSegment(
-                        start_s=round(words[0].start_s, 3), end_s=round(words[-1].end_s, 3), text=seg.text.strip(), words=words,
-                        avg_logprob=float(seg.avg_logprob), no_speech_prob=float(seg.no_speech_prob),
-                    )
-                )
+                kept = self._recover_skipped(samples, kept, kwargs, offset_s)
+        kept = dedupe_segments(kept)
         if progress:
             progress(1.0)
         if dropped:
@@ -261,41 +244,41 @@ class Transcriber:
             out.append(seg)
         return out, info
 
-    def _recover_skipped(self, samples: np.ndarray, raw: list, kwargs: dict) -> list:
+    def _recover_skipped(self, samples: np.ndarray, kept: list[TranscribedSegment], kwargs: dict,
+                         offset_s: float) -> list[TranscribedSegment]:
         """Re-decode, without the filler prompt, speech the prompted pass skipped.
 
         A prompt occasionally makes Whisper drop the start of a chunk (seen on
         fast, flat speech). Voice activity tells where speech is; stretches of
         it with too few recognised words are decoded again without the prompt,
-        and the result with more words wins.
+        and where the second pass found clearly more words, its words replace
+        the first pass's words *of that stretch* (:func:`replace_words`): a
+        segment of the first pass that runs past the stretch keeps only its
+        words outside it, so no word is ever taken from both passes.
         """
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        sr = 16000
+        sr = SAMPLE_RATE
         vad = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms))
         spans = _merge([(t["start"] / sr, t["end"] / sr) for t in vad], gap_s=1.0, max_s=28.0)
-        words = sorted((w.start, w.end) for seg in raw for w in (seg.words or ()))
+        mids = sorted((w.start_s + w.end_s) / 2 - offset_s for seg in kept for w in seg.words)
         suspicious = []
         for a, b in spans:
             speech = b - a
-            n = sum(1 for ws, we in words if a - 0.2 <= (ws + we) / 2 <= b + 0.2)
+            n = sum(1 for m in mids if a - 0.2 <= m <= b + 0.2)
             if speech >= 2.0 and n < MIN_WORDS_PER_SPEECH_S * speech:
                 suspicious.append((a, b))
         if not suspicious:
-            return raw
+            return kept
         log.info("re-decoding %d stretch(es) without the filler prompt", len(suspicious))
         clips = [{"start": a, "end": b} for a, b in suspicious]
-        again, _ = self._decode(samples, {**kwargs, "initial_prompt": None, "vad_filter": False}, 0.0, None,
-                                clip_timestamps=clips)
-        out = list(raw)
+        again_raw, _ = self._decode(samples, {**kwargs, "initial_prompt": None, "vad_filter": False}, 0.0, None,
+                                    clip_timestamps=clips)
+        again, _ = _keep_segments(again_raw, self.options, offset_s)
+        out = list(kept)
         for a, b in suspicious:
-            def inside(seg, a=a, b=b):
-                return a - 0.2 <= (seg.start + seg.end) / 2 <= b + 0.2
-            old = [s for s in out if inside(s)]
-            new = [s for s in again if inside(s)]
-            if sum(len(s.words or ()) for s in new) > sum(len(s.words or ()) for s in old):
-                out = [s for s in out if not inside(s)] + new
-        return sorted(out, key=lambda s: s.start)
+            out = replace_words(out, again, a + offset_s - 0.2, b + offset_s + 0.2)
+        return out
 
     def detect_language(self, samples: np.ndarray) -> tuple[str, float]:
         """The most likely language of mono 16 kHz speech, with its probability."""
@@ -342,3 +325,105 @@ def _whisper_languages() -> Sequence[str]:
     from faster_whisper.tokenizer import _LANGUAGE_CODES
 
     return _LANGUAGE_CODES
+
+
+SAMPLE_RATE = 16000  # faster-whisper's input rate; tonecoach.audio resamples every call to it
+
+
+def _keep_segments(raw, opts: TranscriptionOptions, offset_s: float) -> tuple[list[TranscribedSegment], list[str]]:
+    """faster-whisper's segments as :class:`TranscribedSegment`, likely inventions dropped (with the reason)."""
+    kept: list[TranscribedSegment] = []
+    dropped: list[str] = []
+    for seg in raw:
+        reason = _rejection(seg, opts)
+        if reason:
+            dropped.append(f"{seg.start:.1f}-{seg.end:.1f} s {reason}: {seg.text.strip()[:60]!r}")
+            continue
+        words = tuple(
+            Word(w.word.strip(), round(w.start + offset_s, 3), round(w.end + offset_s, 3), round(float(w.probability), 4))
+            for w in (seg.words or ())
+            if w.word.strip() and w.probability >= opts.min_word_probability
+        )
+        if words:
+            kept.append(TranscribedSegment(
+                start_s=round(words[0].start_s, 3), end_s=round(words[-1].end_s, 3), text=seg.text.strip(), words=words,
+                avg_logprob=float(seg.avg_logprob), no_speech_prob=float(seg.no_speech_prob),
+            ))
+    return kept, dropped
+
+
+def _with_words(seg: TranscribedSegment, words: Sequence[Word]) -> TranscribedSegment:
+    text = seg.text if len(words) == len(seg.words) else " ".join(w.text for w in words)
+    return TranscribedSegment(start_s=words[0].start_s, end_s=words[-1].end_s, text=text, words=tuple(words),
+                              avg_logprob=seg.avg_logprob, no_speech_prob=seg.no_speech_prob)
+
+
+def replace_words(first: Sequence[TranscribedSegment], second: Sequence[TranscribedSegment], a_s: float, b_s: float,
+                  *, min_gain: float = 1.25) -> list[TranscribedSegment]:
+    """Take the words of ``second`` between ``a_s`` and ``b_s`` instead of those of ``first``, when clearly more.
+
+    Two decodings of the same audio are joined word by word, never segment
+    by segment: a word belongs to the stretch when its middle lies inside
+    it. When ``second`` has at least ``min_gain`` times as many words there
+    (and at least two more), the stretch's words of ``first`` are removed
+    (a segment reaching past the stretch keeps its words outside) and those
+    of ``second`` put in their place; otherwise ``first`` is kept as it is.
+    Either way each moment of audio is transcribed by one pass only.
+    """
+    def inside(w: Word) -> bool:
+        return a_s <= (w.start_s + w.end_s) / 2 <= b_s
+
+    old = sum(1 for s in first for w in s.words if inside(w))
+    new_segs = []
+    for s in second:
+        ws = [w for w in s.words if inside(w)]
+        if ws:
+            new_segs.append(_with_words(s, ws))
+    new = sum(len(s.words) for s in new_segs)
+    if not (new >= min_gain * old and new >= old + 2):
+        return list(first)
+    out: list[TranscribedSegment] = []
+    for s in first:
+        ws = [w for w in s.words if not inside(w)]
+        if len(ws) == len(s.words):
+            out.append(s)
+            continue
+        # a segment cut in two by the stretch becomes two segments
+        before = [w for w in ws if (w.start_s + w.end_s) / 2 < a_s]
+        after = [w for w in ws if (w.start_s + w.end_s) / 2 > b_s]
+        out.extend(_with_words(s, part) for part in (before, after) if part)
+    return sorted(out + new_segs, key=lambda s: s.start_s)
+
+
+def _norm_word(text: str) -> str:
+    return re.sub(r"[^\w']", "", text.lower())
+
+
+def dedupe_segments(segments: Sequence[TranscribedSegment], *, min_overlap: float = 0.5) -> list[TranscribedSegment]:
+    """Drop a word that repeats, at the same time, a word already kept (the same audio decoded twice).
+
+    A word is a duplicate when an earlier kept word has the same letters
+    (case and punctuation aside) and the two overlap in time by at least
+    ``min_overlap`` of the shorter one. A word said twice in a row ("no,
+    no") does not overlap itself and is kept.
+    """
+    kept_words: list[Word] = []
+    out: list[TranscribedSegment] = []
+    for seg in sorted(segments, key=lambda s: s.start_s):
+        ws = []
+        for w in seg.words:
+            if not any(_same_word(w, k, min_overlap) for k in kept_words[-40:]):
+                ws.append(w)
+                kept_words.append(w)
+        if len(ws) == len(seg.words):
+            out.append(seg)
+        elif ws:
+            out.append(_with_words(seg, ws))
+        kept_words.sort(key=lambda k: k.start_s)
+    return out
+
+
+def _same_word(a: Word, b: Word, min_overlap: float) -> bool:
+    overlap = min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
+    shorter = max(1e-3, min(a.end_s - a.start_s, b.end_s - b.start_s))
+    return overlap / shorter >= min_overlap and _norm_word(a.text) == _norm_word(b.text) != ""

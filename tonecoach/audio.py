@@ -5,7 +5,9 @@ tuples are decoded (PyAV, so no system ffmpeg is needed), validated and turned
 into float32 samples at 16 kHz. One- and two-channel audio keeps its channels
 (a stereo call has one party per channel); three or more channels are mixed
 down to mono with a warning. Empty, non-finite, too short, too long and
-undecodable input is decided here, once.
+undecodable input is decided here, once. :func:`load_window` decodes only a
+stretch of a file (seeking when the container allows), to play a moment of a
+long call without decoding all of it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 
 from .errors import AudioDecodeError, AudioError, AudioTooLongError, AudioTooShortError
 
-__all__ = ["Audio", "AudioOptions", "load", "SUPPORTED_FORMATS", "TARGET_SAMPLE_RATE"]
+__all__ = ["Audio", "AudioOptions", "load", "load_window", "SUPPORTED_FORMATS", "TARGET_SAMPLE_RATE"]
 
 log = logging.getLogger("tonecoach")
 
@@ -335,6 +337,88 @@ def _decode(fh: Any, name: str, opts: AudioOptions) -> Audio:
         data, opts.target_sample_rate, src_rate or opts.target_sample_rate, src_channels, opts,
         path=name, codec=codec, warnings=warnings,
     )
+
+
+def load_window(path: str | os.PathLike, start_s: float, end_s: float, *,
+                options: AudioOptions | None = None) -> Audio:
+    """Decode only ``start_s`` to ``end_s`` of an audio file, at the target rate, keeping 1 or 2 channels.
+
+    The container is seeked to just before ``start_s`` when it can be; either
+    way only the frames of the window are kept, so memory is that of the
+    window, whatever the file's length. A window past the end is cut at the
+    end. No duration limits apply (this reads audio that was accepted before).
+
+    Raises
+    ------
+    AudioDecodeError
+        The file cannot be decoded, or the window holds no audio.
+    """
+    import av
+
+    opts = options or AudioOptions()
+    start_s, end_s = max(0.0, float(start_s)), float(end_s)
+    name = str(path)
+    if not end_s > start_s:
+        raise AudioDecodeError(f"an empty window of '{name}' ({start_s:.2f}-{end_s:.2f} s)")
+    try:
+        container = av.open(name, mode="r", metadata_errors="ignore")
+    except (av.error.FFmpegError, ValueError, UnicodeDecodeError, OSError) as exc:
+        raise AudioDecodeError(f"could not decode '{name}': {_reason(exc)}") from None
+    with container:
+        if not container.streams.audio:
+            raise AudioDecodeError(f"could not decode '{name}': it has no audio stream")
+        stream = container.streams.audio[0]
+        ctx = stream.codec_context
+        src_channels = int(getattr(ctx, "channels", 0) or len(getattr(ctx.layout, "channels", ())) or 1)
+        keep = src_channels if src_channels in (1, 2) else 1
+        rate = opts.target_sample_rate
+        sought = False
+        if start_s > 1.0 and stream.time_base is not None and not isinstance(path, _NoSeek):
+            try:
+                container.seek(int((start_s - 1.0) / stream.time_base), stream=stream, backward=True)
+                sought = True
+            except (av.error.FFmpegError, ValueError):
+                sought = False
+        resampler = av.AudioResampler(format="fltp", layout="stereo" if keep == 2 else "mono", rate=rate)
+        buf = _Buffer(keep, int((end_s - start_s + 1.0) * rate) + 16_000)
+        first_t: float | None = None
+        t = 0.0  # the time of the next frame when the container gives none (only without a seek)
+        try:
+            for frame in container.decode(stream):
+                ft = float(frame.time) if frame.time is not None else (None if sought else t)
+                if ft is None:  # sought, and the frames carry no times: start again from the top
+                    return load_window(_NoSeek(name), start_s, end_s, options=opts)
+                dur = frame.samples / float(frame.sample_rate or ctx.sample_rate or rate)
+                t = ft + dur
+                if ft + dur <= start_s:
+                    continue
+                if ft >= end_s:
+                    break
+                if first_t is None:
+                    first_t = ft
+                for out in resampler.resample(frame):
+                    buf.append(out.to_ndarray())
+            if first_t is not None:
+                for out in resampler.resample(None):
+                    buf.append(out.to_ndarray())
+        except (av.error.FFmpegError, ValueError, EOFError) as exc:
+            if not buf.n:
+                raise AudioDecodeError(f"could not decode '{name}': {_reason(exc)}") from None
+    if first_t is None or not buf.n:
+        raise AudioDecodeError(f"'{name}' has no audio between {start_s:.2f} and {end_s:.2f} s")
+    data = buf.result()
+    a = max(0, int(round((start_s - first_t) * rate)))
+    b = min(data.shape[1], a + int(round((end_s - start_s) * rate)))
+    data = np.clip(np.nan_to_num(data[:, a:b], nan=0.0, posinf=0.0, neginf=0.0), -1.0, 1.0)
+    if data.shape[1] == 0:
+        raise AudioDecodeError(f"'{name}' has no audio between {start_s:.2f} and {end_s:.2f} s")
+    return Audio(samples=np.ascontiguousarray(data, dtype=np.float32), sample_rate=rate,
+                 source_sample_rate=int(ctx.sample_rate or rate), source_channels=src_channels, path=name,
+                 codec=ctx.name)
+
+
+class _NoSeek(str):
+    """A path that :func:`load_window` decodes from the start (its frames carry no times to seek by)."""
 
 
 class _Buffer:

@@ -84,9 +84,16 @@ def format_summary(report: CallReport) -> str:
     lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
     kind = "stereo" if a.channels == 2 else "mono"
     lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
-    if report.agent and len(report.speakers) > 1:
-        lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
-                     f"{report.agent.reason})")
+    unsure = ""
+    if report.agent:
+        from .agent import is_unsure, unsure_message
+
+        if is_unsure(report.agent):
+            unsure = unsure_message(report.agent)
+            lines.append(f"  !! {unsure}")
+        elif len(report.speakers) > 1:
+            lines.append(f"  Agent: {report.agent.speaker} ({report.agent.method}, {report.agent.confidence:.0%} confidence: "
+                         f"{report.agent.reason})")
     lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
@@ -120,7 +127,8 @@ def format_summary(report: CallReport) -> str:
     if summ.get("balance"):
         lines.append(f"  {summ['balance']}")
     for w in report.warnings:
-        lines.append(f"  Warning: {w}")
+        if w != unsure:  # said above the scores already
+            lines.append(f"  Warning: {w}")
     return "\n".join(lines)
 
 
@@ -275,10 +283,16 @@ def cmd_serve(args, stdout: TextIO, stderr: TextIO) -> int:
     except ImportError as exc:  # pragma: no cover - gradio missing from a partial install
         print(f"tonecoach: error: the web app needs gradio: {exc}", file=stderr)
         return 1
+    from .web.security import parse_duration
+
     try:
-        coach = CoachOptions(max_upload_bytes=parse_size(args.max_upload), workers=args.workers)
+        if args.max_jobs_per_user < 1:
+            raise ToneCoachError("--max-jobs-per-user must be at least 1")
+        coach = CoachOptions(max_upload_bytes=parse_size(args.max_upload), workers=args.workers,
+                             max_duration_s=parse_duration(args.max_duration))
         opts = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir, model=args.model,
-                            language=args.language, coach=coach)
+                            language=args.language, coach=coach, public_url=args.public_url,
+                            session_idle_s=parse_duration(args.session_idle), max_jobs_per_user=args.max_jobs_per_user)
         return serve(opts, out=stdout)
     except ToneCoachError as exc:
         print(f"tonecoach: error: {exc}", file=stderr)
@@ -317,13 +331,17 @@ def cmd_users(args, stdout: TextIO, stderr: TextIO) -> int:
             elif args.users_command == "passwd":
                 given = _read_password(args, stderr, f"New password for {args.name}")
                 pw = A.set_password(store, args.name, given)
-                print(f"password of {args.name.strip()} changed", file=stdout)
+                print(f"password of {args.name.strip()} changed; their sessions have ended", file=stdout)
                 if given is None:
                     print(f"password: {pw}", file=stdout)
+            elif args.users_command in ("disable", "enable"):
+                acc = A.set_disabled(store, args.name, args.users_command == "disable")
+                print(f"{acc.name} disabled: no login, and their sessions have ended" if acc.disabled
+                      else f"{acc.name} enabled: they can log in again", file=stdout)
             else:
                 for acc, can_login in A.list_accounts(store):
-                    print(f"{acc.name:<24} {acc.role:<10} {acc.team or '-':<16} {'' if can_login else '(no login)'}".rstrip(),
-                          file=stdout)
+                    note = "(disabled)" if acc.disabled else "" if can_login else "(no login)"
+                    print(f"{acc.name:<24} {acc.role:<10} {acc.team or '-':<16} {note}".rstrip(), file=stdout)
     except ToneCoachError as exc:
         print(f"tonecoach: error: {exc}", file=stderr)
         return 1
@@ -389,9 +407,18 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--language", default=None, help="force the language of every call (default: detect)")
     w.add_argument("--max-upload", default="200MB", metavar="SIZE", help="largest upload (default 200MB)")
     w.add_argument("--workers", type=int, default=1, help="analyses run at once; more wait in the queue (default 1)")
+    w.add_argument("--public-url", default=None, metavar="URL",
+                   help="the https address users open when the app is behind a proxy (default $TONECOACH_PUBLIC_URL): "
+                        "requests from pages of other sites are refused, and the login cookie is Secure only")
+    w.add_argument("--session-idle", default="12h", metavar="TIME",
+                   help="a login ends after this long without use (default 12h; e.g. 30m, 8h)")
+    w.add_argument("--max-jobs-per-user", type=int, default=2, metavar="N",
+                   help="analyses one user may have waiting or running (default 2)")
+    w.add_argument("--max-duration", default="60m", metavar="TIME",
+                   help="longer recordings are refused before their analysis (default 60m; e.g. 90m, 2h)")
     w.set_defaults(func=cmd_serve)
 
-    u = sub.add_parser("users", help="add users, set passwords, list them",
+    u = sub.add_parser("users", help="add users, set passwords, disable them, list them",
                        description="Accounts of the web app: agents, team leads (of a team) and admins.")
     u.add_argument("--data-dir", default=None, metavar="DIR", help="as for serve")
     usub = u.add_subparsers(dest="users_command", metavar="ACTION", required=True)
@@ -405,11 +432,16 @@ def build_parser() -> argparse.ArgumentParser:
         x.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
         x.add_argument("--generate", action="store_true", help="generate a password even on a terminal")
     usub.add_parser("list", help="list users")
+    for action, what in (("disable", "disable a user: no login, and their sessions end at once"),
+                         ("enable", "let a disabled user log in again")):
+        usub.add_parser(action, help=what).add_argument("name")
     u.set_defaults(func=cmd_users)
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
+    from .evaluate.cli import add_evaluate_parser
 
     add_batch_parser(sub)
+    add_evaluate_parser(sub)
     return p
 
 
@@ -424,7 +456,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     if not args.command:
         parser.print_help(stderr)
         return 2
-    if getattr(args, "max_duration", 1.0) is not None and getattr(args, "max_duration", 1.0) <= 0:
+    max_duration = getattr(args, "max_duration", 1.0)
+    if isinstance(max_duration, (int, float)) and max_duration <= 0:  # serve's is a TIME, checked there
         print("tonecoach: error: --max-duration must be positive", file=stderr)
         return 2
     level = logging.WARNING if args.verbose == 0 else logging.INFO if args.verbose == 1 else logging.DEBUG

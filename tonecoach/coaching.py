@@ -539,21 +539,44 @@ def first_words(report: CallReport, sid: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
+def _evidence_text(e: Any) -> str:
+    """One piece of the agent decision's evidence as a line (an ``AgentEvidence``, or text)."""
+    text = getattr(e, "text", None)
+    if text is None:
+        return str(e)
+    who, at = getattr(e, "speaker", ""), clock(getattr(e, "start_s", None))
+    return f"{at} {who}: {text}".strip()
+
+
 def agent_doubt(report: CallReport, *, below: float = 0.8) -> AgentDoubt | None:
-    """The agent choice when it was automatic and under ``below`` confident, on a call with two or more speakers."""
+    """The agent choice when a person should check it, on a call with two or more speakers.
+
+    The project's rule decides (:func:`tonecoach.agent.is_unsure`: under the cues' ``unsure_below``, 0.8 by
+    default, or no agent found); ``below`` stands in where that rule cannot be read. Never for a person's choice.
+    """
     a = report.agent
     if a is None or len(report.speakers) < 2:
         return None
     conf = _finite(getattr(a, "confidence", None))
     speaker = getattr(a, "speaker", None)
     method, reason = str(getattr(a, "method", "") or ""), str(getattr(a, "reason", "") or "")
-    if speaker is None or conf is None or conf >= below or method == "option" or " in the web app" in reason:
+    if conf is None or method == "option" or " in the web app" in reason:
+        return None
+    try:
+        from .agent import is_unsure
+
+        unsure = is_unsure(a)
+    except Exception:  # noqa: BLE001 - an older decision or no cues: the plain threshold
+        unsure = conf < below
+    if not unsure:
         return None
     ev = getattr(a, "evidence", None)
-    evidence = tuple(str(e) for e in ev) if isinstance(ev, (list, tuple)) else ()
+    mine = [e for e in ev or () if getattr(e, "speaker", speaker) == speaker and (getattr(e, "weight", 1) or 0) > 0]
+    evidence = tuple(_evidence_text(e) for e in mine[:3])
     others = tuple((s.id, speaker_name(s.id)) for s in report.speakers if s.id != speaker)
-    return AgentDoubt(speaker=speaker, name=speaker_name(speaker), confidence=conf, first_words=first_words(report, speaker),
-                      reason=reason, method=method, evidence=evidence, others=others)
+    return AgentDoubt(speaker=speaker or "", name=speaker_name(speaker) if speaker else "", confidence=conf,
+                      first_words=first_words(report, speaker) if speaker else "", reason=reason, method=method,
+                      evidence=evidence, others=others)
 
 
 # -- the re-take drill ---------------------------------------------------------------------------

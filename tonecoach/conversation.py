@@ -11,17 +11,12 @@ the published source of each figure) becomes a timestamped
 :class:`~tonecoach.report.FeedbackItem` whose evidence holds the value, the
 threshold and the source.
 
-:func:`decide_agent` says which speaker is the agent, from greeting and
-company phrases, who opens the call and who asks questions, or from the
-user's ``--agent-speaker``.
-
 Everything here is a pure function; audio enters only as an array, to tell
 music on hold from silence.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 import tomllib
@@ -33,8 +28,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .report import AgentDecision, FeedbackItem, Segment
-from .speakers import choose_agent
+from .report import FeedbackItem, Segment
 
 __all__ = [
     "Conversation",
@@ -43,7 +37,6 @@ __all__ = [
     "is_backchannel",
     "speech_overlaps",
     "find_holds",
-    "decide_agent",
     "merge_feedback",
 ]
 
@@ -510,47 +503,6 @@ _KEYS = {
 
 
 # -- the agent ---------------------------------------------------------------------------
-
-
-def decide_agent(segments: Sequence[Segment], speaker_ids: Sequence[str], *, forced: str | None = None,
-                 opening_s: float = 45.0) -> AgentDecision:
-    """Which speaker is the agent, with the reason and a confidence.
-
-    1. ``forced`` (``--agent-speaker``), when it names a speaker of the call;
-    2. agent phrases in each speaker's opening (greeting with the company
-       name, "how can I help", a self-introduction:
-       :func:`tonecoach.speakers.choose_agent` and ``data/agent_cues.toml``);
-    3. with no phrases to tell them apart, who opens the call, and who asks
-       clearly more questions (agents ask "how can I help?", "could I take
-       your account number?"); agreement of both raises the confidence.
-    """
-    ids = list(speaker_ids)
-    note = ""
-    if forced:
-        if forced in ids:
-            return AgentDecision(forced, "option", f"--agent-speaker {forced}", 1.0)
-        note = f" (--agent-speaker {forced} names no speaker of this call: {', '.join(ids) or 'none'})"
-    if not ids:
-        return AgentDecision(None, "none", "no speech in the call" + note, 0.0)
-    if len(ids) == 1:
-        return AgentDecision(ids[0], "single-speaker", "one speaker in the recording: taken as the agent (practice call)" + note, 1.0)
-    segs = sorted(segments, key=lambda s: s.start_s)
-    opening = {i: " ".join(s.text for s in segs if s.speaker == i and s.start_s < opening_s)[:600] for i in ids}
-    first = {i: min((s.start_s for s in segs if s.speaker == i), default=math.inf) for i in ids}
-    d = choose_agent(opening, first)
-    if d.method == "greeting":
-        return AgentDecision(d.speaker, d.method, d.reason + note, d.confidence)
-    qs = {i: sum(_questions(s.text) for s in segs if s.speaker == i) for i in ids}
-    opener = min(ids, key=lambda i: first[i])
-    asker = max(ids, key=lambda i: (qs[i], -first[i]))
-    runner_up = max((qs[i] for i in ids if i != asker), default=0)
-    if asker != opener and qs[asker] >= runner_up + 2:
-        return AgentDecision(asker, "questions", f"no greeting phrases told them apart; {asker} asks the most questions "
-                             f"({qs[asker]}), though {opener} speaks first{note}", 0.5)
-    why = f"no greeting phrases told them apart; {opener} opens the call (at {first[opener]:.1f} s)"
-    if asker == opener and qs[opener] > runner_up:
-        return AgentDecision(opener, "first-speaker", why + f" and asks the most questions ({qs[opener]}){note}", 0.65)
-    return AgentDecision(opener, "first-speaker", why + note, 0.55)
 
 
 # -- feedback ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-__all__ = ["FILLER_WORDS", "SPLICE_CALLS", "SPLICE_VOICES", "normalise_text", "praat_pitch", "spliced_call"]
+__all__ = ["FILLER_WORDS", "SPLICE_CALLS", "SPLICE_VOICES", "normalise_text", "praat_pitch", "spliced_call", "wer_normaliser"]
 
 #: Hesitations that references leave out; word error rates are counted without them.
 FILLER_WORDS = frozenset({"um", "umm", "uh", "uhm", "hmm", "mm", "mhm", "er", "erm", "ah"})
@@ -22,6 +22,25 @@ def normalise_text(text: str) -> str:
     text = text.lower().replace("-", " ")
     text = re.sub(r"[^\w\s']", " ", text)
     return " ".join(w for w in text.split() if w not in FILLER_WORDS)
+
+
+def wer_normaliser(language: str | None):
+    """Whisper's own text normaliser for word error rates: English spelling, numbers and contractions, or basic.
+
+    English text goes through Whisper's ``EnglishTextNormalizer`` (the one
+    the Whisper paper reports WER with: "one double two" and "122" compare
+    equal, "I'm" and "I am" too, hesitations are dropped); other languages
+    through its ``BasicTextNormalizer`` (case, punctuation, brackets).
+    Both ship with ``transformers``.
+    """
+    from transformers.models.whisper.english_normalizer import BasicTextNormalizer, EnglishTextNormalizer
+
+    norm = EnglishTextNormalizer({}) if language in (None, "en") else BasicTextNormalizer()
+
+    def apply(text: str) -> str:
+        return " ".join(w for w in norm(text).split() if w not in FILLER_WORDS)
+
+    return apply
 
 
 def praat_pitch(y: np.ndarray, sr: int, *, hop_s: float = 0.01, floor_hz: float = 65.0,
@@ -94,7 +113,7 @@ def _speech_pieces(y, *, min_gap_s=0.3, min_len_s=0.5, lo_s=1.5, hi_s=4.0) -> li
 
 
 def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephone: bool = True,
-                 overlap_every: int = 0):
+                 overlap_every: int = 0, order: list[int] | None = None):
     """A call spliced from real recordings of different people: (mono 16 kHz float32 samples, reference spans).
 
     Each voice of ``voices`` (keys of :data:`SPLICE_VOICES`, files in
@@ -103,7 +122,10 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
     the call gets noise at -50 dBFS and (``telephone``) a 300-3400 Hz band. The
     reference spans ``(start_s, end_s, voice)`` are where each turn was put.
     With ``overlap_every`` n, every n-th turn starts 0.4-1.2 s before the one
-    before it ends (both voices at once, as in overtalk).
+    before it ends (both voices at once, as in overtalk). ``order`` gives the
+    voice of each turn (indices into ``voices``) instead of taking turns in
+    order: ``[0, 1, 0, 1, 2, 1, 2, 1]`` is a transfer, the third voice taking
+    over from the first half-way.
     """
     from pathlib import Path
 
@@ -119,7 +141,12 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
     placed: list[tuple[int, np.ndarray]] = []
     ref, pos, k = [], int(0.3 * SPLICE_SR), 0
     while len(ref) < max_turns and any(used[v] < len(src[v][1]) for v in range(len(src))):
-        v = k % len(src)
+        if order is not None:
+            if k >= len(order):
+                break
+            v = order[k]
+        else:
+            v = k % len(src)
         k += 1
         if used[v] >= len(src[v][1]):
             continue

@@ -401,6 +401,7 @@ def _header(report: CallReport) -> str:
     if report.created_at:
         facts.append(("Analysed", _e(report.created_at)))
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
+    unsure = _agent_unsure(report)
 
     def score_box(label: str, value: Any, note: str) -> str:
         f = _finite(value)
@@ -423,12 +424,43 @@ def _header(report: CallReport) -> str:
             scores.append(score_box("Overall", overall.get("score"),
                                     f"tone {_pct(overall.get('tone_weight'))}, content {_pct(overall.get('content_weight'))}"))
     warn = ""
-    if report.warnings:
-        items = "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
+    shown = [w for w in report.warnings if not (unsure and w == _unsure_text(report))]
+    if shown:
+        items = "".join(f"<li>{_e(w)}</li>" for w in shown)
         warn = f'<div class="warnings" role="alert"><strong>Warnings</strong><ul>{items}</ul></div>'
     return (
         f'<header><div class="title"><h1><span class="kicker">Call report</span> {_e(name)}</h1>'
-        f'<dl class="facts">{dl}</dl></div><div class="scores">{"".join(scores)}</div></header>{warn}'
+        f'<dl class="facts">{dl}</dl></div>{unsure}<div class="scores">{"".join(scores)}</div></header>{warn}'
+    )
+
+
+def _unsure_text(report: CallReport) -> str:
+    from .agent import unsure_message
+
+    return unsure_message(report.agent)
+
+
+def _agent_unsure(report: CallReport) -> str:
+    """"Is S2 the agent? tonecoach is not sure", with the evidence, above the scores (empty when sure)."""
+    from .agent import is_unsure
+
+    a = report.agent
+    if a is None or not is_unsure(a):
+        return ""
+    if a.speaker is None:
+        head = "No agent to coach? tonecoach found only customer speech"
+    else:
+        head = f"Is {a.speaker} the agent? tonecoach is not sure ({_pct(a.confidence)})"
+    rows = "".join(
+        f"<li>{_clock(e.start_s)} {_e(e.speaker)}: {_e(e.text)} "
+        f'<span class="w">({"+" if e.weight > 0 else ""}{e.weight:.1f})</span></li>'
+        for e in a.evidence[:12]
+    )
+    ev = f"<ul>{rows}</ul>" if rows else ""
+    return (
+        f'<div class="agent-unsure" role="alert"><strong>{_e(head)}</strong><p>{_e(a.reason)}</p>{ev}'
+        "<p>If this is wrong, analyse again with <code>--agent-speaker</code> naming the agent, or use "
+        "<em>Who is the agent?</em> in the web app.</p></div>"
     )
 
 
@@ -610,6 +642,8 @@ dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;word-break:break-word}
 .score .big{font-size:44px;font-weight:700;line-height:1}.score .of{color:var(--muted);font-size:12px}
 .score .lbl{font-weight:600;margin-top:4px;color:var(--fg)}.score .note{color:var(--muted);font-size:11px}
 .score.good .big{color:var(--good)}.score.ok .big{color:var(--ok)}.score.low .big{color:var(--low)}.score.none .big{color:var(--muted)}
+.agent-unsure{flex-basis:100%;margin:0 0 12px;padding:10px 14px;border:1px solid var(--low);border-left:6px solid var(--low);background:var(--maj-bg);color:var(--fg);border-radius:6px}
+.agent-unsure ul{margin:4px 0;padding-left:20px}.agent-unsure .w{color:var(--muted)}
 .warnings{margin:16px 0 0;padding:10px 14px;border:1px solid var(--warn-line);border-left:6px solid var(--warn-line);background:var(--warn);border-radius:6px;color:var(--fg)}
 .warnings ul{margin:4px 0 0;padding-left:20px}
 .plotwrap{overflow-x:auto}

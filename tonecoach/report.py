@@ -21,6 +21,7 @@ __all__ = [
     "AudioInfo",
     "LanguageInfo",
     "AgentDecision",
+    "AgentEvidence",
     "MetricScore",
     "ToneResult",
     "FeedbackItem",
@@ -135,17 +136,47 @@ class LanguageInfo:
 
 
 @dataclass(frozen=True)
+class AgentEvidence:
+    """One piece of evidence about who the agent is: what a speaker said (or did) and when, with its weight.
+
+    ``weight`` is in log-odds units: positive points to the agent, negative
+    to the customer (see ``tonecoach/data/agent_cues.toml``).
+    """
+
+    speaker: str
+    kind: str
+    text: str
+    start_s: float
+    weight: float
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "AgentEvidence":
+        return cls(str(d["speaker"]), str(d["kind"]), str(d.get("text", "")), float(d.get("start_s", 0.0)),
+                   float(d.get("weight", 0.0)))
+
+
+@dataclass(frozen=True)
 class AgentDecision:
-    """Which speaker is the agent, and why."""
+    """Which speaker is the agent, and why.
+
+    ``confidence`` is the probability of the choice (calibrated on labelled
+    calls, see the README); ``probabilities`` gives it for every speaker and
+    ``evidence`` lists what was weighed. Reports written before the evidence
+    was recorded read back with both empty.
+    """
 
     speaker: str | None
     method: str
     reason: str
     confidence: float
+    evidence: tuple[AgentEvidence, ...] = ()
+    probabilities: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AgentDecision":
-        return cls(d.get("speaker"), str(d["method"]), str(d["reason"]), float(d.get("confidence", 0.0)))
+        return cls(d.get("speaker"), str(d["method"]), str(d["reason"]), float(d.get("confidence", 0.0)),
+                   evidence=tuple(AgentEvidence.from_dict(e) for e in d.get("evidence") or ()),
+                   probabilities={str(k): float(v) for k, v in (d.get("probabilities") or {}).items()})
 
 
 def format_target(low: float | None, high: float | None, unit: str = "") -> str:

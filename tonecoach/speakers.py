@@ -4,38 +4,32 @@ On a two-channel call each channel is one party. Telephone hybrids leak each
 party faintly into the other channel ("bleed"): :func:`dominance_mask` finds
 the frames where a channel is much quieter than the other, so that bleed is
 muted before transcription and words heard only as bleed are dropped after it
-(:func:`is_bleed`). :func:`choose_agent` decides which party is the agent from
-what each says first (greetings, the company phrase) and who speaks first,
-and says how it decided.
+(:func:`is_bleed`); a word heard on both channels at once stays on the louder
+one (:func:`drop_echoed_words`). Which party is the agent is decided in
+:mod:`tonecoach.agent`.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import tomllib
-import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .report import AgentDecision, Segment, Word
+from .report import Segment, Word
 
 __all__ = [
     "frame_db",
     "dominance_mask",
     "apply_mask",
     "is_bleed",
+    "drop_echoed_words",
     "channel_relation",
-    "choose_agent",
     "build_turns",
     "split_phrases",
-    "AgentCue",
 ]
 
-_CUES = Path(__file__).resolve().parent / "data" / "agent_cues.toml"
 _BLOCK = 1 << 16  # frames (or 16 x this many samples) per block in whole-channel arithmetic
 
 
@@ -102,6 +96,43 @@ def is_bleed(word: Word, own: np.ndarray, other: np.ndarray, *, sr: int, margin_
     return bool(ea < eb - margin_db)
 
 
+def drop_echoed_words(words_a: Sequence[Word], words_b: Sequence[Word], a: np.ndarray, b: np.ndarray, *,
+                      sr: int, min_overlap: float = 0.5) -> tuple[list[Word], list[Word]]:
+    """Keep a word heard on both channels at the same time only on the channel where it is louder.
+
+    Crosstalk that is less than the bleed margin down is transcribed on both
+    channels; the same word (same letters, overlapping by ``min_overlap`` of
+    the shorter) then belongs to the party on whose channel it is louder.
+    Returns the two word lists with the echoes removed.
+    """
+    def norm(t: str) -> str:
+        return re.sub(r"[^\w']", "", t.lower())
+
+    def level(y: np.ndarray, w: Word) -> float:
+        i, j = int(w.start_s * sr), max(int(w.end_s * sr), int(w.start_s * sr) + 1)
+        seg = y[i:j].astype(np.float64)
+        return float(np.mean(seg ** 2)) if len(seg) else 0.0
+
+    drop_a: set[int] = set()
+    drop_b: set[int] = set()
+    order_b = sorted(range(len(words_b)), key=lambda k: words_b[k].start_s)
+    sorted_starts = [words_b[k].start_s for k in order_b]
+    for i, wa in enumerate(words_a):
+        lo = bisect.bisect_left(sorted_starts, wa.start_s - 5.0)
+        for k in order_b[lo:]:
+            wb = words_b[k]
+            if wb.start_s > wa.end_s:
+                break
+            overlap = min(wa.end_s, wb.end_s) - max(wa.start_s, wb.start_s)
+            shorter = max(1e-3, min(wa.end_s - wa.start_s, wb.end_s - wb.start_s))
+            if overlap / shorter >= min_overlap and norm(wa.text) == norm(wb.text) != "":
+                if level(a, wa) >= level(b, wb):
+                    drop_b.add(k)
+                else:
+                    drop_a.add(i)
+    return ([w for i, w in enumerate(words_a) if i not in drop_a], [w for k, w in enumerate(words_b) if k not in drop_b])
+
+
 def channel_relation(left: np.ndarray, right: np.ndarray) -> str:
     """``"separate"``, ``"identical"`` (the same signal twice) or ``"one-silent"``."""
     n = min(len(left), len(right))
@@ -121,76 +152,6 @@ def channel_relation(left: np.ndarray, right: np.ndarray) -> str:
     var_l, var_r = el - (sl / n) ** 2, er - (sr_ / n) ** 2
     c = (slr / n - sl * sr_ / n**2) / np.sqrt(var_l * var_r) if var_l > 0 and var_r > 0 else 0.0
     return "identical" if c > 0.98 else "separate"
-
-
-# -- the agent --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgentCue:
-    language: str
-    kind: str
-    pattern: re.Pattern
-
-
-def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.lower())
-    return re.sub(r"[^\w\s']", " ", text)
-
-
-def _load_cues() -> list[AgentCue]:
-    with open(_CUES, "rb") as fh:
-        data = tomllib.load(fh)
-    cues = []
-    for lang, kinds in data.get("cues", {}).items():
-        for kind, phrases in kinds.items():
-            for p in phrases:
-                cues.append(AgentCue(lang, kind, re.compile(r"(?<!\w)" + p + r"(?!\w)", re.IGNORECASE)))
-    return cues
-
-
-def choose_agent(opening: dict[str, str], first_start_s: dict[str, float], *, weights: dict[str, float] | None = None) -> AgentDecision:
-    """Decide which speaker is the agent.
-
-    Parameters
-    ----------
-    opening : dict speaker id -> the text of that speaker's opening (first ~30 s)
-    first_start_s : dict speaker id -> when that speaker first speaks (inf if never)
-
-    The speaker whose opening has the most agent cues (greetings to a caller,
-    the company phrase, "how can I help") is the agent; with no cues or a tie,
-    whoever speaks first is (agents usually answer with a greeting).
-    """
-    weights = weights or {"company_greeting": 3.0, "offer_help": 2.0, "self_intro": 2.0, "greeting": 0.5}
-    cues = _load_cues()
-    scores: dict[str, float] = {}
-    hits: dict[str, list[str]] = {}
-    for spk, text in opening.items():
-        t = _norm(text)
-        found = []
-        for cue in cues:
-            m = cue.pattern.search(t)
-            if m:
-                found.append((cue.kind, m.group(0)))
-        uniq = {(k, s) for k, s in found}
-        scores[spk] = sum(weights.get(k, 1.0) for k, _ in uniq)
-        hits[spk] = sorted({s.strip() for _, s in uniq})
-    ranked = sorted(scores, key=lambda s: (-scores[s], first_start_s.get(s, float("inf"))))
-    if not ranked:
-        return AgentDecision(None, "none", "no speech in any channel", 0.0)
-    best = ranked[0]
-    second = scores[ranked[1]] if len(ranked) > 1 else 0.0
-    if scores[best] > second:
-        margin = scores[best] - second
-        conf = min(0.95, 0.6 + 0.1 * margin)
-        quoted = ", ".join(f"'{h}'" for h in hits[best][:3])
-        return AgentDecision(best, "greeting", f"{best} opens with agent phrases ({quoted})", round(conf, 2))
-    speakers = [s for s in first_start_s if np.isfinite(first_start_s[s])]
-    if not speakers:
-        return AgentDecision(ranked[0], "default", "nobody speaks; first channel assumed", 0.3)
-    first = min(speakers, key=lambda s: first_start_s[s])
-    return AgentDecision(first, "first-speaker", f"no greeting phrases told them apart; {first} speaks first "
-                         f"(at {first_start_s[first]:.1f} s)", 0.55)
 
 
 # -- turns ------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ __all__ = [
 UNASSIGNED = "(no agent)"
 
 CSV_COLUMNS = (
-    "file", "status", "sha256", "duplicate_of", "agent", "agent_speaker", "duration_s", "language",
+    "file", "status", "sha256", "duplicate_of", "agent", "agent_speaker", "agent_confidence", "agent_method",
+    "duration_s", "language",
     "tone_score", "content_score", "speaking_rate_wpm", "pitch_variability_semitones", "energy_dbfs",
     "agent_talk_time_s", "n_feedback", "top_feedback_category", "top_feedback", "warnings", "error",
     "model", "rubric_version", "report_id",
@@ -79,6 +80,9 @@ def csv_row(f: FileResult) -> dict:
         "duplicate_of": f.duplicate_of or "",
         "agent": f.agent or "",
         "agent_speaker": (c.agent_speaker or "") if c else "",
+        # QA filters the calls whose agent a person should check on these two
+        "agent_confidence": _r(c.agent_confidence, 2) if c else "",
+        "agent_method": (c.agent_method or "") if c else "",
         "duration_s": _r(c.duration_s) if c else "",
         "language": (c.language or "") if c else "",
         "tone_score": _r(m.get("tone_score"), 1),

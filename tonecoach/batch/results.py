@@ -28,6 +28,8 @@ class CallSummary:
     top_feedback: str | None
     categories: tuple[str, ...]
     warnings: tuple[str, ...]
+    agent_confidence: float | None = None
+    agent_method: str | None = None
 
     @classmethod
     def of(cls, report: CallReport, report_id: int) -> CallSummary:
@@ -47,6 +49,8 @@ class CallSummary:
             top_feedback=top_s,
             categories=tuple(f.category for f in report.feedback),
             warnings=tuple(report.warnings),
+            agent_confidence=report.agent.confidence if report.agent else None,
+            agent_method=report.agent.method if report.agent else None,
         )
 
 

@@ -6,26 +6,35 @@ The rule, enforced in the queries themselves (never by hiding things in a UI):
 - a **team lead** sees their own and those of every member of their team;
 - an **admin** sees all.
 
-"Theirs" means an ``agent_reports`` row (an upload in the web app) or, for
-reports stored by ``tonecoach batch --agent``, ``recordings.agent_user_id``.
+A report is one owner's: an ``agent_reports`` row (an upload in the web app,
+or a call ``tonecoach batch --agent`` scored for them), whose id is the
+report number shown. Identical uploads share the analysis (the content-keyed
+``reports`` row, so the same bytes are not analysed twice) but nothing else:
+each owner has their own file name, date, comments, review state and, after
+an agent correction, their own version of the report; the shared analysis is
+shown to each owner under their own file name and upload time.
+
 A report id the viewer may not see behaves exactly like one that does not
 exist: :func:`get_entry` returns None, :func:`comments` an empty list, and
-writes raise :class:`NotFoundError` with the same message either way.
+writes raise :class:`NotFoundError` with the same message either way. Nobody
+marks their own call reviewed: a team lead's calls go to another lead of
+their team or an admin.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import and_, case, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from ..report import CallReport
 from .accounts import Account
-from .api import Store
+from .api import Store, _model_name, _owner_row, report_metrics
 from .errors import StoreError
 from .models import Comment, Recording, Report, User, utcnow
 from .review import SOURCES, AgentReport
@@ -63,7 +72,11 @@ class PermissionDeniedError(StoreError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One report as one agent's: a row of a history or review table."""
+    """One owner's report: a row of a history or review table.
+
+    ``report_id`` is the report's number (an ``agent_reports`` id, what users
+    see); ``analysis_id`` is the shared, content-keyed analysis behind it.
+    """
 
     report_id: int
     agent_id: int
@@ -79,6 +92,8 @@ class Entry:
     duration_s: float | None
     reviewed_at: _dt.datetime | None = None
     reviewed_by: str | None = None
+    analysis_id: int = 0
+    agent_team_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -118,81 +133,61 @@ def _scope(viewer: Account, agent):
     return false()  # pragma: no cover - the roles are checked by the database
 
 
-def _may_see_agent(viewer: Account, agent_id: int, agent_team_id: int | None) -> bool:
-    if viewer.role == "admin" or agent_id == viewer.id:
-        return True
-    return viewer.role == "team_lead" and viewer.team_id is not None and agent_team_id == viewer.team_id
-
-
 def can_review(viewer: Account, entry: Entry | None, agent_team_id: int | None = None) -> bool:
-    """Team leads (of the agent's team) and admins may mark reviews; agents may not."""
-    if entry is None:
+    """Admins and the owner's team leads may mark a report reviewed; nobody their own call."""
+    if entry is None or entry.agent_id == viewer.id:
         return False
     if viewer.role == "admin":
         return True
-    return viewer.role == "team_lead" and viewer.team_id is not None and agent_team_id == viewer.team_id
+    team = agent_team_id if agent_team_id is not None else entry.agent_team_id
+    return viewer.role == "team_lead" and viewer.team_id is not None and team == viewer.team_id
 
 
 # -- reading ----------------------------------------------------------------------------
 
 
-def _entry_queries(viewer: Account, filters: Filters | None, report_ids: Sequence[int] | None = None):
+def _own(col_own, col_shared):
+    """This owner's figure once they have their own version of the report, else the shared analysis's."""
+    return case((AgentReport.report_json.is_not(None), col_own), else_=col_shared)
+
+
+def _entry_query(viewer: Account, filters: Filters | None, report_ids: Sequence[int] | None = None):
     f = filters or Filters()
     agent, reviewer = aliased(User), aliased(User)
     from .models import Team
 
     team = aliased(Team)
-    cols = (Report.id, agent.id, agent.name, team.name, Report.language, Report.tone_score, Report.content_score,
-            Report.n_feedback, Recording.duration_s)
-    # uploads (and reviewed batch reports)
-    q1 = (select(*cols, AgentReport.original_name, AgentReport.source, AgentReport.created_at, AgentReport.reviewed_at,
-                 reviewer.name)
-          .select_from(AgentReport)
-          .join(Report, Report.id == AgentReport.report_id)
-          .join(Recording, Recording.id == Report.recording_id)
-          .join(agent, agent.id == AgentReport.agent_user_id)
-          .outerjoin(team, team.id == agent.team_id)
-          .outerjoin(reviewer, reviewer.id == AgentReport.reviewed_by_user_id))
-    # batch reports with an agent and no agent_reports row
-    has_row = exists().where(AgentReport.agent_user_id == Recording.agent_user_id, AgentReport.report_id == Report.id)
-    q2 = (select(*cols, Recording.original_name, _literal("batch"), Report.created_at, _literal(None), _literal(None))
-          .select_from(Report)
-          .join(Recording, Recording.id == Report.recording_id)
-          .join(agent, agent.id == Recording.agent_user_id)
-          .outerjoin(team, team.id == agent.team_id)
-          .where(~has_row))
+    tone = _own(AgentReport.tone_score, Report.tone_score)
+    q = (select(AgentReport.id, agent.id, agent.name, team.name, Report.language, tone,
+                _own(AgentReport.content_score, Report.content_score), _own(AgentReport.n_feedback, Report.n_feedback),
+                Recording.duration_s, AgentReport.original_name, AgentReport.source, AgentReport.created_at,
+                AgentReport.reviewed_at, reviewer.name, Report.id, agent.team_id)
+         .select_from(AgentReport)
+         .join(Report, Report.id == AgentReport.report_id)
+         .join(Recording, Recording.id == Report.recording_id)
+         .join(agent, agent.id == AgentReport.agent_user_id)
+         .outerjoin(team, team.id == agent.team_id)
+         .outerjoin(reviewer, reviewer.id == AgentReport.reviewed_by_user_id))
     scope = _scope(viewer, agent)
-    out = []
-    for q, when, reviewed_col in ((q1, AgentReport.created_at, AgentReport.reviewed_at), (q2, Report.created_at, None)):
-        conds = [] if scope is None else [scope]
-        if report_ids is not None:
-            conds.append(Report.id.in_(list(report_ids)))
-        if f.agent:
-            conds.append(agent.name == f.agent)
-        if f.language:
-            conds.append(Report.language == f.language)
-        if f.min_score is not None:
-            conds.append(Report.tone_score >= f.min_score)
-        if f.max_score is not None:
-            conds.append(Report.tone_score <= f.max_score)
-        if f.date_from is not None:
-            conds.append(when >= _dt.datetime.combine(f.date_from, _dt.time.min, _dt.UTC))
-        if f.date_to is not None:
-            conds.append(when < _dt.datetime.combine(f.date_to + _dt.timedelta(days=1), _dt.time.min, _dt.UTC))
-        if f.reviewed is not None:
-            if reviewed_col is None:
-                if f.reviewed:
-                    continue  # batch reports without a row were never reviewed
-            else:
-                conds.append(reviewed_col.is_not(None) if f.reviewed else reviewed_col.is_(None))
-        out.append(q.where(and_(*conds)) if conds else q)
-    return out
-
-
-def _literal(v):
-    from sqlalchemy import literal, null
-
-    return null() if v is None else literal(v)
+    conds = [] if scope is None else [scope]
+    if report_ids is not None:
+        conds.append(AgentReport.id.in_(list(report_ids)))
+    if f.agent:
+        conds.append(agent.name == f.agent)
+    if f.language:
+        conds.append(Report.language == f.language)
+    if f.min_score is not None:
+        conds.append(tone >= f.min_score)
+    if f.max_score is not None:
+        conds.append(tone <= f.max_score)
+    if f.date_from is not None:
+        conds.append(AgentReport.created_at >= _dt.datetime.combine(f.date_from, _dt.time.min, _dt.UTC))
+    if f.date_to is not None:
+        conds.append(AgentReport.created_at < _dt.datetime.combine(f.date_to + _dt.timedelta(days=1), _dt.time.min,
+                                                                   _dt.UTC))
+    if f.reviewed is not None:
+        conds.append(AgentReport.reviewed_at.is_not(None) if f.reviewed else AgentReport.reviewed_at.is_(None))
+    return q.where(and_(*conds)) if conds else q
 
 
 def _as_utc(t: _dt.datetime | None) -> _dt.datetime | None:
@@ -202,31 +197,29 @@ def _as_utc(t: _dt.datetime | None) -> _dt.datetime | None:
 
 
 def _to_entry(row) -> Entry:
-    (rid, aid, aname, tname, lang, tone, content, nfb, dur, oname, source, created, reviewed_at, reviewed_by) = row
+    (rid, aid, aname, tname, lang, tone, content, nfb, dur, oname, source, created, reviewed_at, reviewed_by,
+     analysis, team_id) = row
     return Entry(report_id=rid, agent_id=aid, agent=aname, team=tname, name=oname, source=source,
                  created_at=_as_utc(created), language=lang, tone_score=tone, content_score=content,
-                 n_feedback=nfb or 0, duration_s=dur, reviewed_at=_as_utc(reviewed_at), reviewed_by=reviewed_by)
+                 n_feedback=nfb or 0, duration_s=dur, reviewed_at=_as_utc(reviewed_at), reviewed_by=reviewed_by,
+                 analysis_id=analysis, agent_team_id=team_id)
 
 
 def entries(store: Store, viewer: Account, filters: Filters | None = None, *, limit: int = 1000) -> list[Entry]:
     """The reports ``viewer`` may see, newest first, filtered."""
+    q = _entry_query(viewer, filters).order_by(AgentReport.created_at.desc(), AgentReport.id.desc()).limit(limit)
     with store.session() as s:
-        rows = [_to_entry(r) for q in _entry_queries(viewer, filters) for r in s.execute(q.limit(limit))]
-    rows.sort(key=lambda e: (e.created_at, e.report_id), reverse=True)
-    return rows[:limit]
+        return [_to_entry(r) for r in s.execute(q)]
 
 
 def get_entry(store: Store, viewer: Account, report_id: int | str | None) -> Entry | None:
-    """The entry of this report that ``viewer`` may see (their own first), or None."""
+    """Report ``report_id`` if ``viewer`` may see it, else None."""
     rid = _report_id(report_id)
     if rid is None:
         return None
     with store.session() as s:
-        found = [_to_entry(r) for q in _entry_queries(viewer, None, [rid]) for r in s.execute(q)]
-    if not found:
-        return None
-    found.sort(key=lambda e: (e.agent_id != viewer.id, -e.created_at.timestamp()))
-    return found[0]
+        row = s.execute(_entry_query(viewer, None, [rid])).first()
+    return _to_entry(row) if row is not None else None
 
 
 def _report_id(report_id) -> int | None:
@@ -238,14 +231,23 @@ def _report_id(report_id) -> int | None:
 
 
 def load_report(store: Store, viewer: Account, report_id) -> tuple[Entry, CallReport, str | None] | None:
-    """``(entry, report, stored audio path relative to the data dir)`` if ``viewer`` may see it, else None."""
+    """``(entry, report, stored audio path relative to the data dir)`` if ``viewer`` may see it, else None.
+
+    The report is the owner's own version when they have one, else the shared
+    analysis, in either case under the owner's file name and upload time.
+    """
     e = get_entry(store, viewer, report_id)
     if e is None:
         return None
     with store.session() as s:
-        row = s.execute(select(Report.report_json, Recording.stored_path).join(Recording)
-                        .where(Report.id == e.report_id)).one()
-    return e, CallReport.from_json(row[0]), row[1]
+        own, shared, stored = s.execute(
+            select(AgentReport.report_json, Report.report_json, Recording.stored_path)
+            .join(Report, Report.id == AgentReport.report_id).join(Recording, Recording.id == Report.recording_id)
+            .where(AgentReport.id == e.report_id)).one()
+    report = CallReport.from_json(own or shared)
+    report = dataclasses.replace(report, audio=dataclasses.replace(report.audio, path=e.name or "recording"),
+                                 created_at=e.created_at.isoformat(timespec="seconds"))
+    return e, report, stored
 
 
 def visible_agents(store: Store, viewer: Account) -> list[str]:
@@ -266,25 +268,16 @@ def trend(store: Store, viewer: Account, agent_name: str) -> list[Entry]:
 
 
 def comments(store: Store, viewer: Account, report_id) -> list[CommentView]:
-    """Comments on a report that ``viewer`` may see, in time order.
-
-    Shown: comments by the agent whose entry it is, by leads of that agent's
-    team and by admins (two agents who uploaded the same audio share a
-    report, not each other's coaching).
-    """
+    """Comments on a report that ``viewer`` may see, in time order (pinned ones first): that owner's only."""
     e = get_entry(store, viewer, report_id)
     if e is None:
         return []
     with store.session() as s:
-        agent_team = s.scalar(select(User.team_id).where(User.id == e.agent_id))
         author = aliased(User)
-        ok = [author.id == e.agent_id, author.role == "admin"]
-        if agent_team is not None:
-            ok.append(and_(author.role == "team_lead", author.team_id == agent_team))
         rows = s.execute(select(Comment.id, author.name, author.role, Comment.at_s, Comment.text, Comment.created_at)
                          .join(author, author.id == Comment.user_id)
-                         .where(Comment.report_id == e.report_id, or_(*ok))
-                         .order_by(Comment.at_s.is_(None), Comment.at_s, Comment.id))
+                         .where(Comment.agent_report_id == e.report_id)
+                         .order_by(Comment.at_s.is_(None), Comment.at_s, Comment.created_at, Comment.id))
         return [CommentView(i, n, r, a, t, _as_utc(c)) for i, n, r, a, t, c in rows]
 
 
@@ -294,7 +287,7 @@ NOT_FOUND = "no such report"
 
 
 def add_comment(store: Store, viewer: Account, report_id, text: str, *, at_s: float | None = None) -> CommentView:
-    """Add a comment, optionally pinned to a time in the call (seconds)."""
+    """Add a comment to a report, optionally pinned to a time in the call (seconds)."""
     e = get_entry(store, viewer, report_id)
     if e is None:
         raise NotFoundError(NOT_FOUND)
@@ -307,26 +300,21 @@ def add_comment(store: Store, viewer: Account, report_id, text: str, *, at_s: fl
         at_s = float(at_s)
         if not (at_s >= 0.0) or (e.duration_s is not None and at_s > e.duration_s + 1.0):
             raise StoreError(f"the time must be within the call (0 to {e.duration_s or 0:.0f} s)")
-    c = store.add_comment(e.report_id, viewer.id, text, at_s=at_s)
+    c = store.add_comment(e.analysis_id, viewer.id, text, at_s=at_s, agent_report_id=e.report_id)
     return CommentView(c.id, viewer.name, viewer.role, c.at_s, c.text, _as_utc(c.created_at))
 
 
 def mark_reviewed(store: Store, viewer: Account, report_id, *, reviewed: bool = True) -> Entry:
-    """Mark (or unmark) an agent's report as reviewed: team leads of the agent's team and admins only."""
+    """Mark (or unmark) a report reviewed: admins and the owner's team leads, never the owner."""
     e = get_entry(store, viewer, report_id)
     if e is None:
         raise NotFoundError(NOT_FOUND)
-    with store.session() as s:
-        team_id = s.scalar(select(User.team_id).where(User.id == e.agent_id))
-    if not can_review(viewer, e, team_id):
+    if not can_review(viewer, e):
+        if e.agent_id == viewer.id:
+            raise PermissionDeniedError("your own calls are reviewed by another team lead or an admin")
         raise PermissionDeniedError("only the agent's team lead or an admin can mark a report reviewed")
     with store.write() as s:
-        row = s.scalar(select(AgentReport).where(AgentReport.agent_user_id == e.agent_id,
-                                                 AgentReport.report_id == e.report_id))
-        if row is None:  # a batch report: it gets its row now
-            row = AgentReport(agent_user_id=e.agent_id, report_id=e.report_id, original_name=e.name, source="batch",
-                              created_at=e.created_at)
-            s.add(row)
+        row = s.get(AgentReport, e.report_id)
         row.reviewed_at = utcnow() if reviewed else None
         row.reviewed_by_user_id = viewer.id if reviewed else None
     out = get_entry(store, viewer, e.report_id)
@@ -335,15 +323,29 @@ def mark_reviewed(store: Store, viewer: Account, report_id, *, reviewed: bool = 
 
 
 def replace_report(store: Store, viewer: Account, report_id, report: CallReport) -> Entry:
-    """Replace a report ``viewer`` may see with a new analysis of the same recording (e.g. another agent speaker).
+    """Give a report ``viewer`` may see its owner's own new version (e.g. analysed with another agent speaker).
 
-    Its id, comments, history and review state stay. A report the viewer may
-    not see raises :class:`NotFoundError`, as one that does not exist.
+    Only this owner's report changes: its id, comments and review state stay,
+    and the shared analysis (and every other owner's report of it) is left as
+    it is. The new report must come from the same model and rubric version as
+    the analysis, else :class:`StoreError`. A report the viewer may not see
+    raises :class:`NotFoundError`, as one that does not exist.
     """
     e = get_entry(store, viewer, report_id)
     if e is None:
         raise NotFoundError(NOT_FOUND)
-    store.replace_report(e.report_id, report)
+    model_name, rubric_version = _model_name(report), report.tone.rubric_version
+    m = report_metrics(report)
+    with store.write() as s:
+        row = s.get(AgentReport, e.report_id)
+        shared = s.get(Report, row.report_id)
+        if (shared.model_name, shared.rubric_version) != (model_name, rubric_version):
+            raise StoreError(f"report {e.report_id} was made with {shared.model_name} and rubric "
+                             f"{shared.rubric_version}; the new analysis with {model_name} and rubric {rubric_version} "
+                             "cannot replace it")
+        row.report_json = report.to_json(indent=None)
+        row.tone_score, row.content_score = m["tone_score"], m["content_score"]
+        row.n_feedback, row.agent_speaker = m["n_feedback"], m["agent_speaker"]
     out = get_entry(store, viewer, e.report_id)
     assert out is not None
     return out
@@ -351,30 +353,26 @@ def replace_report(store: Store, viewer: Account, report_id, report: CallReport)
 
 def save_upload(store: Store, viewer: Account, report: CallReport, *, sha256: str, original_name: str | None,
                 size_bytes: int | None, stored_path: str | None, source: str = "upload") -> int:
-    """Store an analysed upload as ``viewer``'s: the report (one transaction), then its ``agent_reports`` row.
+    """Store an analysed upload and make it ``viewer``'s report, in one transaction; returns the report id.
 
-    Returns the report id. Uploading audio that already has a report (same
-    content, model and rubric) adds the existing report to the viewer's history.
+    Uploading audio that already has an analysis (same content, model and
+    rubric) gives the viewer their own report of that analysis.
     """
     if source not in SOURCES:
         raise StoreError(f"unknown source {source!r}")
     res = store.save_report(report, sha256=sha256, original_name=original_name, size_bytes=size_bytes,
-                            agent_name=viewer.name, stored_path=stored_path,
-                            also=lambda s, r: _history_row(s, viewer, r.report_id, original_name, source))
-    return res.report_id
+                            agent_name=viewer.name, stored_path=stored_path, source=source)
+    assert res.agent_report_id is not None
+    return res.agent_report_id
 
 
-def _history_row(s, viewer: Account, report_id: int, original_name: str | None, source: str) -> None:
-    row = s.scalar(select(AgentReport).where(AgentReport.agent_user_id == viewer.id, AgentReport.report_id == report_id))
-    if row is None:
-        s.add(AgentReport(agent_user_id=viewer.id, report_id=report_id,
-                          original_name=(original_name or "")[:500] or None, source=source))
-
-
-def add_to_history(store: Store, viewer: Account, report_id: int, *, original_name: str | None, source: str) -> None:
-    """Give ``viewer`` an ``agent_reports`` row for an existing report (idempotent)."""
-    try:
-        with store.write() as s:
-            _history_row(s, viewer, report_id, original_name, source)
-    except IntegrityError:  # pragma: no cover - the same user, twice at once, on a server database
-        pass
+def add_to_history(store: Store, viewer: Account, analysis_id: int, *, original_name: str | None, source: str) -> int:
+    """``viewer``'s own report of an existing analysis (made now if they have none); returns its id."""
+    for attempt in (1, 2):
+        try:
+            with store.write() as s:
+                return _owner_row(s, viewer.id, analysis_id, original_name, source)
+        except IntegrityError:  # pragma: no cover - the same user, twice at once, on a server database
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

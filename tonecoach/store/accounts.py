@@ -9,6 +9,11 @@
 Passwords are hashed with argon2id (``argon2-cffi``) at the OWASP Password
 Storage Cheat Sheet's argon2id setting: 19 MiB of memory, 2 iterations, 1 lane.
 A stored hash made with other settings is upgraded on the next good login.
+
+Sessions: a user's ``session_epoch`` goes up when their password is set and
+when they are disabled; the web app's sessions remember the epoch they were
+opened under and end when it is no longer the user's (:func:`session_epoch`).
+A disabled user cannot log in and is not found by :func:`get_account`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,6 +35,7 @@ from .models import ROLES, Team, User
 
 __all__ = [
     "ADMIN_PASSWORD_ENV",
+    "ADMIN_PASSWORD_FILE",
     "MIN_PASSWORD_LENGTH",
     "Account",
     "add_user",
@@ -38,12 +45,17 @@ __all__ = [
     "get_account",
     "hash_password",
     "list_accounts",
+    "session_epoch",
+    "set_disabled",
     "set_password",
     "verify_password",
+    "write_admin_password_file",
 ]
 
-#: The first admin's password on a fresh install, when set (else one is generated and printed once).
+#: The first admin's password on a fresh install, when set (else one is generated into ADMIN_PASSWORD_FILE).
 ADMIN_PASSWORD_ENV = "TONECOACH_ADMIN_PASSWORD"
+#: Where a generated first admin password is written (mode 0600, in the data directory); deleted when it is changed.
+ADMIN_PASSWORD_FILE = "admin-password.txt"
 MIN_PASSWORD_LENGTH = 8
 ROLE_ALIASES = {"lead": "team_lead", "team-lead": "team_lead", "teamlead": "team_lead"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -63,6 +75,8 @@ class Account:
     role: str
     team_id: int | None
     team: str | None
+    session_epoch: int = 0
+    disabled: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -74,7 +88,8 @@ class Account:
 
 
 def _account(u: User) -> Account:
-    return Account(id=u.id, name=u.name, role=u.role, team_id=u.team_id, team=u.team.name if u.team else None)
+    return Account(id=u.id, name=u.name, role=u.role, team_id=u.team_id, team=u.team.name if u.team else None,
+                   session_epoch=int(u.session_epoch or 0), disabled=u.disabled_at is not None)
 
 
 def hash_password(password: str) -> str:
@@ -172,15 +187,48 @@ def _team_id(s, name: str) -> int:
 
 
 def set_password(store: Store, name: str, password: str | None = None) -> str:
-    """Set (or generate) a user's password; returns it."""
+    """Set (or generate) a user's password; returns it. Every session of the user ends."""
     password = check_password(password) if password is not None else generate_password()
     digest = hash_password(password)
+    name = (name or "").strip()
     with store.write() as s:
-        u = s.scalar(select(User).where(User.name == (name or "").strip()))
+        u = s.scalar(select(User).where(User.name == name))
         if u is None:
             raise StoreError(f"no user named '{name}'; add one with 'tonecoach users add {name} --role agent'")
         u.password_hash = digest
+        u.session_epoch = int(u.session_epoch or 0) + 1
+    _forget_admin_password_file(store.data_dir, name)
     return password
+
+
+def set_disabled(store: Store, name: str, disabled: bool = True) -> Account:
+    """Disable a user (no login; every session ends at once) or enable them again (sessions stay ended)."""
+    from .models import utcnow
+
+    name = (name or "").strip()
+    with store.write() as s:
+        u = s.scalar(select(User).options(selectinload(User.team)).where(User.name == name))
+        if u is None:
+            raise StoreError(f"no user named '{name}'")
+        if disabled and u.disabled_at is None:
+            u.disabled_at = utcnow()
+            u.session_epoch = int(u.session_epoch or 0) + 1
+        elif not disabled:
+            u.disabled_at = None
+        s.flush()
+        return _account(u)
+
+
+def session_epoch(store: Store, name: str | None) -> int | None:
+    """The session epoch of a user who may be logged in now; None when they may not (gone, disabled, no password)."""
+    if not name:
+        return None
+    with store.session() as s:
+        row = s.execute(select(User.session_epoch, User.disabled_at, User.password_hash)
+                        .where(User.name == name)).first()
+    if row is None or row[1] is not None or not row[2]:
+        return None
+    return int(row[0] or 0)
 
 
 def authenticate(store: Store, name: str, password: str) -> Account | None:
@@ -193,7 +241,7 @@ def authenticate(store: Store, name: str, password: str) -> Account | None:
     if u is None:
         _verify_dummy(password)
         return None
-    if not verify_password(u.password_hash, password):
+    if not verify_password(u.password_hash, password) or u.disabled_at is not None:
         return None
     if _HASHER.check_needs_rehash(u.password_hash):
         with store.write() as s:
@@ -209,14 +257,14 @@ def get_account(store: Store, name: str | None) -> Account | None:
         return None
     with store.session() as s:
         u = s.scalar(select(User).options(selectinload(User.team)).where(User.name == name.strip()))
-    return _account(u) if u is not None and u.password_hash else None
+    return _account(u) if u is not None and u.password_hash and u.disabled_at is None else None
 
 
 def list_accounts(store: Store) -> list[tuple[Account, bool]]:
-    """Every user, with whether they can log in, by name."""
+    """Every user, with whether they can log in (a password, not disabled), by name."""
     with store.session() as s:
         users = s.scalars(select(User).options(selectinload(User.team)).order_by(User.name))
-        return [(_account(u), bool(u.password_hash)) for u in users]
+        return [(_account(u), bool(u.password_hash) and u.disabled_at is None) for u in users]
 
 
 def ensure_admin(store: Store, *, name: str = "admin", password: str | None = None) -> str | None:
@@ -239,3 +287,32 @@ def ensure_admin(store: Store, *, name: str = "admin", password: str | None = No
                          "create one with 'tonecoach users add NAME --role admin'")
     _, pw = add_user(store, name, role="admin", password=given)
     return None if given is not None else pw
+
+
+def write_admin_password_file(data_dir: str | os.PathLike, name: str, password: str) -> Path:
+    """Write a generated first admin password to ``<data_dir>/admin-password.txt``, readable by this user only."""
+    path = Path(data_dir) / ADMIN_PASSWORD_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # an older file of other mode is truncated, not trusted
+        os.write(fd, (f"user: {name}\npassword: {password}\n"
+                      "Log in, change this password in the Account tab (or 'tonecoach users passwd "
+                      f"{name}'), and this file is deleted.\n").encode())
+    finally:
+        os.close(fd)
+    return path
+
+
+def _forget_admin_password_file(data_dir: str | os.PathLike, name: str) -> None:
+    """The generated password of ``name`` is no longer theirs: delete the file that held it."""
+    path = Path(data_dir) / ADMIN_PASSWORD_FILE
+    try:
+        first = path.read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return
+    if first == f"user: {name}":
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -59,9 +59,12 @@ def report_metrics(report: CallReport) -> dict:
 
 @dataclass(frozen=True)
 class SaveResult:
+    """``report_id``: the analysis; ``agent_report_id``: the agent's own report of it, when an agent was named."""
+
     report_id: int
     recording_id: int
     created: bool
+    agent_report_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -211,9 +214,14 @@ class Store:
 
     def save_report(self, report: CallReport, *, sha256: str, original_name: str | None = None,
                     size_bytes: int | None = None, agent_name: str | None = None, stored_path: str | None = None,
-                    items: Sequence[ItemRecord] = (),
+                    items: Sequence[ItemRecord] = (), source: str = "batch",
                     also: Callable[[Session, SaveResult], None] | None = None) -> SaveResult:
         """Store a report (and its recording, agent user and batch items) in one transaction.
+
+        With ``agent_name``, the agent also gets their own report of the
+        analysis (an ``agent_reports`` row, from ``source``, under
+        ``original_name``), made or found in the same transaction; its id is
+        ``agent_report_id``.
 
         ``also(session, result)``, when given, adds its own rows in the same
         transaction (the web app's upload history), so they exist together or
@@ -255,7 +263,8 @@ class Store:
                         s.flush()
                     _upsert_items(s, [ItemRecord(**{**i.__dict__, "report_id": row.id, "sha256": i.sha256 or sha256})
                                       for i in items], model_name, rubric_version)
-                    result = SaveResult(report_id=row.id, recording_id=rec.id, created=created)
+                    owner = _owner_row(s, agent_id, row.id, original_name, source) if agent_id is not None else None
+                    result = SaveResult(report_id=row.id, recording_id=rec.id, created=created, agent_report_id=owner)
                     if also is not None:
                         also(s, result)
                     return result
@@ -308,9 +317,11 @@ class Store:
             return out
 
     # -- comments ---------------------------------------------------------------------------
-    def add_comment(self, report_id: int, user_id: int, text: str, *, at_s: float | None = None) -> Comment:
+    def add_comment(self, report_id: int, user_id: int, text: str, *, at_s: float | None = None,
+                    agent_report_id: int | None = None) -> Comment:
+        """A comment on analysis ``report_id``, as part of the owner's report ``agent_report_id`` when given."""
         with self.write() as s:
-            c = Comment(report_id=report_id, user_id=user_id, text=text, at_s=at_s)
+            c = Comment(report_id=report_id, user_id=user_id, text=text, at_s=at_s, agent_report_id=agent_report_id)
             s.add(c)
             s.flush()
             return c
@@ -357,6 +368,21 @@ def _user(s: Session, name: str, *, role: str = "agent", team: str | None = None
         s.add(u)
         s.flush()
     return u
+
+
+def _owner_row(s: Session, agent_id: int, report_id: int, original_name: str | None, source: str) -> int:
+    """The id of the agent's own report of analysis ``report_id`` (made now if they have none)."""
+    from .review import SOURCES, AgentReport
+
+    if source not in SOURCES:
+        raise StoreError(f"unknown source {source!r}")
+    row = s.scalar(select(AgentReport).where(AgentReport.agent_user_id == agent_id, AgentReport.report_id == report_id))
+    if row is None:
+        row = AgentReport(agent_user_id=agent_id, report_id=report_id, original_name=(original_name or "")[:500] or None,
+                          source=source)
+        s.add(row)
+        s.flush()
+    return row.id
 
 
 def _upsert_items(s: Session, items: Sequence[ItemRecord], model_name: str | None, rubric_version: str | None) -> None:

@@ -98,7 +98,10 @@ class User(Base):
     """A person: an agent whose calls are scored, a team lead or an admin.
 
     ``password_hash`` is reserved for the web app's login (hashing is not done
-    here); ``None`` means the user cannot log in.
+    here); ``None`` means the user cannot log in. ``disabled_at`` set means the
+    account is disabled (no login, no session). ``session_epoch`` goes up by
+    one whenever the user's sessions must end (a new password, disabling): a
+    session is valid only while the epoch it was opened under is current.
     """
 
     __tablename__ = "users"
@@ -110,6 +113,8 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    disabled_at: Mapped[_dt.datetime | None] = mapped_column(UTCDateTime())
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     team: Mapped[Team | None] = relationship(back_populates="users")
 
@@ -178,12 +183,19 @@ class Report(Base):
 
 
 class Comment(Base):
-    """A team lead's (or anyone's) note on a report, optionally at a time in the call."""
+    """A team lead's (or anyone's) note on a report, optionally at a time in the call.
+
+    ``report_id`` is the analysis commented on; ``agent_report_id`` is whose
+    report it is (one row of ``agent_reports``): a comment is shown with that
+    owner's report only. It is None only for comments made before reports
+    were kept per owner on an analysis that no one owned.
+    """
 
     __tablename__ = "comments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    agent_report_id: Mapped[int | None] = mapped_column(ForeignKey("agent_reports.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     at_s: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)

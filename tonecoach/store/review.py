@@ -1,23 +1,25 @@
-"""Whose report is it, and has it been reviewed: the ``agent_reports`` table.
+"""Whose report is it: the ``agent_reports`` table, one row per owner of an analysis.
 
-A report belongs to the content it scored (``recordings.sha256`` is unique),
-so two agents who upload the same audio share one report. The web app needs
-the report *as each agent's*: listed in that agent's history and in their team
-lead's review table, with its own upload name, date and review state. One row
-of ``agent_reports`` is exactly that pairing.
+An *analysis* (a ``reports`` row) belongs to the content it scored
+(``recordings.sha256`` is unique, one analysis per content, model and
+rubric), so the same bytes are analysed once however many people upload
+them. What a person sees as *their report* is one ``agent_reports`` row: the
+analysis as theirs, with their own upload name and date, review state,
+comments (``comments.agent_report_id``) and, after they or their lead
+corrected the agent, their own version of the report (``report_json`` and
+the figures beside it). Its id is the report number the web app shows.
+Nothing of one owner's row reaches another owner.
 
-Reports stored by ``tonecoach batch`` with an agent name have no row until a
-team lead marks one reviewed; :mod:`tonecoach.store.access` lists them through
-``recordings.agent_user_id``.
-
-The table is created by the migration ``0002_agent_reports``.
+``tonecoach batch --agent NAME`` gives the agent a row too (source
+``batch``). The table is created by the migration ``0002_agent_reports`` and
+given its per-owner columns by ``0003_owner_reports``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, Report, User, UTCDateTime, utcnow
@@ -29,7 +31,12 @@ SOURCES = ("upload", "microphone", "batch")
 
 
 class AgentReport(Base):
-    """One report as one agent's: upload name, when, and whether (and by whom) it was reviewed."""
+    """One analysis as one owner's report: upload name, when, review, and their own corrected version if any.
+
+    ``report_json`` is None while the owner's report is the shared analysis
+    as it is; once set (the agent corrected), it and ``tone_score``,
+    ``content_score``, ``n_feedback`` and ``agent_speaker`` are this owner's.
+    """
 
     __tablename__ = "agent_reports"
     __table_args__ = (
@@ -45,6 +52,11 @@ class AgentReport(Base):
     created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     reviewed_at: Mapped[_dt.datetime | None] = mapped_column(UTCDateTime())
     reviewed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    report_json: Mapped[str | None] = mapped_column(Text)
+    tone_score: Mapped[float | None] = mapped_column(Float)
+    content_score: Mapped[float | None] = mapped_column(Float)
+    n_feedback: Mapped[int | None] = mapped_column(Integer)
+    agent_speaker: Mapped[str | None] = mapped_column(String(32))
 
     agent: Mapped[User] = relationship(foreign_keys=[agent_user_id])
     report: Mapped[Report] = relationship()

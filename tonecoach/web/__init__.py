@@ -6,7 +6,8 @@
 - :mod:`.handlers`: Gradio event handlers; who is asking comes from the login, every time
 - :mod:`.app`: the Blocks layout
 - :mod:`.render`: HTML fragments and table rows
-- :mod:`.server`: store, first admin, login, queue, launch
+- :mod:`.security`: login throttle, sessions, the origin check, the upload cache's owners, per-user limits
+- :mod:`.server`: store, first admin, login and logout, the guards around Gradio, the queue, uvicorn
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Layout only; the work is in :mod:`tonecoach.web.handlers` (who is asking) and
 :mod:`tonecoach.web.service` (what to do). Analyses (the practice upload, the
 re-take and the ``/analyze`` API) share one queue slot group,
-``concurrency_id="analysis"``, limited to the coach's ``workers``.
+``concurrency_id="analysis"``, limited to the coach's ``workers``; played
+moments have their own, ``"clip"``. Logging out is a POST (see
+:mod:`tonecoach.web.server`).
 
 A report shows the same way in both tabs (:func:`report_view`): the main
 column (an unsure agent choice, the scores and what to work on first, the
@@ -51,6 +53,13 @@ APP_CSS = R.report_css() + """
 """
 
 ANALYSIS = "analysis"
+CLIPS = "clip"
+CLIP_SLOTS = 2
+#: Log out with a POST from the page (a link, which any site could put in a page, does nothing).
+LOGOUT_JS = """() => {
+  const root = ((window.gradio_config && window.gradio_config.root) || "").replace(/\\/$/, "");
+  fetch(root + "/logout", {method: "POST", credentials: "same-origin"}).finally(() => window.location.reload());
+}"""
 #: scroll an opened report into view (the lead's table is long)
 SCROLL_TO = "(...args) => {{ const e = document.querySelector('#{0}'); if (e) e.scrollIntoView({{block: 'start'}}); return args; }}"
 
@@ -134,19 +143,20 @@ def report_view(prefix: str, *, comments_label: str, side_extra=None, main_extra
                       comments=comments, line=line, side=side, main=main)
 
 
-def build_app(coach: Coach) -> gr.Blocks:
+def build_app(coach: Coach, web=None) -> gr.Blocks:
     """The app's Blocks (not launched). Its API endpoints are listed under "Use via API" when logged in."""
-    h = Handlers(coach)
+    h = Handlers(coach, web)
     n_workers = max(1, coach.options.workers)
     quick = {"show_progress": "hidden"}
     private = {"api_visibility": "undocumented"}
+    clip = {"concurrency_limit": CLIP_SLOTS, "concurrency_id": CLIPS}
     with gr.Blocks(title="tonecoach", delete_cache=(3600, 6 * 3600)) as demo:
         visits = gr.BrowserState({}, storage_key=BROWSER_STATE_KEY, secret=BROWSER_STATE_KEY)
         since = gr.State(None)
         with gr.Row(elem_id="tc-header"):
             gr.HTML(BRAND, elem_id="tc-brand")
             whoami = gr.Markdown(elem_id="tc-whoami")
-            gr.Button("Log out", link="/logout", size="sm", scale=0, elem_id="tc-logout")
+            logout = gr.Button("Log out", size="sm", scale=0, elem_id="tc-logout")
         notice = gr.Markdown(visible=False, elem_id="tc-notice")
 
         with gr.Tabs():
@@ -224,33 +234,40 @@ def build_app(coach: Coach) -> gr.Blocks:
                 pw_btn = gr.Button("Change password")
                 pw_status = gr.Markdown()
 
+        # a report opened by its id (the events ui_open_mine and ui_review_open; the page opens rows of its tables)
+        mine_id = gr.Number(visible=False)
+        review_id = gr.Number(visible=False)
         # hidden components for the /analyze API
         api_audio = gr.Audio(type="filepath", visible=False)
         api_out = gr.JSON(visible=False)
         api_btn = gr.Button(visible=False)
 
         # ---------------------------------------------------------------------- events
+        logout.click(None, None, None, js=LOGOUT_JS)
         mine = [history, history_ids, empty]
         review_list = [table, review_ids, r_filter_status]
         filters = [f_agent, f_from, f_to, f_lang, f_min, f_max, f_rev]
-        demo.load(h.on_load, [visits], [whoami, notice, review_tab, *mine, f_agent, f_lang, *review_list, t_agent, visits, since],
+        demo.load(h.on_load, None, [whoami, review_tab, *mine, f_agent, f_lang, *review_list, t_agent],
                   api_name="ui_load", **quick, **private)
+        demo.load(h.visit, [visits], [notice, *mine, visits, since], **quick, api_visibility="private")
 
         # practice
         analyze_btn.click(h.clear_messages, None, [status, drill["summary"], drill["table"]], queue=False, **quick,
                           api_visibility="private").then(
             h.analyze, [audio_in, since], [status, *pv.outputs(), *mine], api_name="ui_analyze", show_progress_on=[status],
             concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
-        history.select(h.open_mine_row, [history_ids, since], [status, *pv.outputs(), *mine], api_name="ui_open_mine", **quick,
-                       **private)
+        history.select(h.open_mine_row, [history_ids, since], [status, *pv.outputs(), *mine], api_name="ui_open_mine_row",
+                       **quick, **private)
+        mine_id.change(h.open_mine, [mine_id], pv.outputs(), api_name="ui_open_mine", **quick, **private)
         pv.moment.input(h.play_moment, [pv.current, pv.moment], [pv.moment_audio], api_name="ui_play_moment",
-                        show_progress_on=[pv.moment_audio], **private)
+                        show_progress_on=[pv.moment_audio], **clip, **private)
         for frag in pv.clickable():
-            frag.click(h.act, [pv.current], [pv.moment_audio], show_progress_on=[pv.moment_audio], api_visibility="private")
+            frag.click(h.act, [pv.current], [pv.moment_audio], show_progress_on=[pv.moment_audio], **clip,
+                       api_visibility="private")
         pv.banner.click(h.switch_agent, [pv.current], [status, *pv.outputs()], show_progress_on=[status],
                         concurrency_limit=n_workers, concurrency_id=ANALYSIS, api_visibility="private")
         drill["line"].input(h.play_line, [pv.current, drill["line"]], [drill["original"]], api_name="ui_play_line",
-                            show_progress_on=[drill["original"]], **private)
+                            show_progress_on=[drill["original"]], **clip, **private)
         drill["compare"].click(h.retake, [pv.current, drill["line"], drill["take"]], [drill["summary"], drill["table"]],
                                api_name="ui_retake", show_progress_on=[drill["summary"]], concurrency_limit=n_workers,
                                concurrency_id=ANALYSIS, **private)
@@ -260,16 +277,19 @@ def build_app(coach: Coach) -> gr.Blocks:
         # review
         opened = [*rv.outputs(), side["mark"], r_status, *review_list]
         apply_btn.click(h.review_refresh, [*filters, rv.current], review_list, api_name="ui_review_table", **quick, **private)
-        table.select(h.review_open_row, [review_ids, *filters], opened, api_name="ui_review_open", **quick, **private).then(
+        review_id.change(h.review_open, [review_id], [*rv.outputs(), side["mark"], r_status], api_name="ui_review_open",
+                         **quick, **private)
+        table.select(h.review_open_row, [review_ids, *filters], opened, api_name="ui_review_open_row", **quick,
+                     **private).then(
             None, None, None, js=SCROLL_TO.format("review-report"))
         side["next"].click(h.review_next, [review_ids, rv.current, *filters], opened, api_name="ui_review_next", **quick,
                            **private).then(None, None, None, js=SCROLL_TO.format("review-report"))
         rv.moment.input(h.play_moment, [rv.current, rv.moment], [rv.moment_audio], api_name="ui_review_play",
-                        show_progress_on=[rv.moment_audio], **private)
+                        show_progress_on=[rv.moment_audio], **clip, **private)
         rv.moment.input(h.moment_time, [rv.current, rv.moment], [c_at], **quick, api_visibility="private")
         for frag in rv.clickable():
             frag.click(h.act_review, [rv.current], [rv.moment_audio, c_at], show_progress_on=[rv.moment_audio],
-                       api_visibility="private")
+                       **clip, api_visibility="private")
         rv.banner.click(h.switch_agent_review, [rv.current], [r_status, *rv.outputs()], show_progress_on=[r_status],
                         concurrency_limit=n_workers, concurrency_id=ANALYSIS, api_visibility="private")
         side["add"].click(h.add_comment, [rv.current, c_at, c_text], [rv.comments, c_text, r_status], api_name="ui_add_comment",

@@ -4,7 +4,10 @@ Every handler takes ``request: gr.Request`` and looks the user up again from
 ``request.username`` (the name Gradio's login stored for the session); nothing
 a browser sends, hidden state included, is trusted for identity or access. A
 report id the user may not see gives the same empty answer as one that does
-not exist. Lists of ids held in the page (which row is which report) are
+not exist. An uploaded file is taken as input only from the user who uploaded
+it, and a refused upload is deleted. Text from users (file names, comments,
+transcripts, messages that quote them) is escaped wherever Markdown renders.
+Lists of ids held in the page (which row is which report) are
 only a way to find the id: the report is opened through the same rule.
 """
 
@@ -25,7 +28,8 @@ from ..store import access
 from ..store.accounts import Account, authenticate, check_password, get_account, set_password
 from . import render as R
 from .progress import Pace, Tracker, probe_audio
-from .service import Coach
+from .security import Refused, md
+from .service import Coach, UploadError
 
 __all__ = ["BROWSER_STATE_KEY", "Handlers", "parse_time"]
 
@@ -119,12 +123,33 @@ def _event(evt: gr.EventData | None) -> dict:
 
 
 class Handlers:
-    """Event handlers bound to one :class:`Coach` (one per app)."""
+    """Event handlers bound to one :class:`Coach` (one per app).
 
-    def __init__(self, coach: Coach):
+    ``web`` (a :class:`tonecoach.web.server.WebGuards`, when serving) holds the
+    login throttle, the sessions and the upload cache's registry; without it
+    (tests of the handlers alone) uploads are taken as given.
+    """
+
+    def __init__(self, coach: Coach, web=None):
         self.coach = coach
         self.store = coach.store
+        self.web = web
         self.pace = Pace()
+
+    # -- uploads ------------------------------------------------------------------------------
+    def _upload(self, acc: Account, path: str | None) -> str | None:
+        """An uploaded file's path if it is ``acc``'s upload; else :class:`UploadError`, as for one that never came."""
+        if not path or self.web is None:
+            return path
+        if not self.web.files.owns(path, acc.name):
+            log.warning("%s named a file that is not their upload: %s", acc.name, path)
+            raise UploadError("the upload did not arrive; try again")
+        return path
+
+    def _discard(self, acc: Account, path: str | None) -> None:
+        """Nothing of a refused upload is kept."""
+        if path and self.web is not None and self.web.files.owns(path, acc.name):
+            self.web.files.discard(path)
 
     # -- identity -----------------------------------------------------------------------------
     def viewer(self, request: gr.Request | None) -> Account:
@@ -134,32 +159,35 @@ class Handlers:
         return acc
 
     def whoami(self, acc: Account) -> str:
-        team = f", team {acc.team}" if acc.team else ""
-        return f"Logged in as **{acc.name}** ({ROLE_NAMES.get(acc.role, acc.role)}{team})"
+        team = f", team {md(acc.team)}" if acc.team else ""
+        return f"Logged in as **{md(acc.name)}** ({ROLE_NAMES.get(acc.role, acc.role)}{team})"
 
     # -- page load ----------------------------------------------------------------------------
-    def on_load(self, visits, request: gr.Request):
-        """Outputs: who, the news since the last visit, the Review tab, my recordings (table, ids, empty state),
-        the review filters' choices, the team's table, the trend's agents, the visits to keep, the last visit."""
+    def on_load(self, request: gr.Request):
+        """Outputs: who, the Review tab, my recordings (table, ids, empty state), the review filters' choices,
+        the team's table (rows, ids, status), the trend's agents."""
         acc = self.viewer(request)
-        visits = dict(visits) if isinstance(visits, dict) else {}
-        since = _since(visits.get(acc.name))
-        visits[acc.name] = _dt.datetime.now(_dt.timezone.utc).isoformat()
         reviewer = acc.role in ("team_lead", "admin")
         agents = self._agents(acc) if reviewer else []
         langs = sorted({e.language for e in access.entries(self.store, acc) if e.language}) if reviewer else []
         return (
             self.whoami(acc),
-            self._notice(acc, since),
             gr.Tab(visible=reviewer),
-            *self._mine(acc, since, None),
+            *self._mine(acc, None, None),
             gr.Dropdown(choices=[("any agent", "")] + [(a, a) for a in agents], value=""),
             gr.Dropdown(choices=[("any language", "")] + [(x, x) for x in langs], value=""),
             *(self._review_list(acc, access.Filters(), None) if reviewer else ([], [], "")),
             gr.Dropdown(choices=agents, value=None),
-            visits,
-            since.isoformat() if since else None,
         )
+
+    def visit(self, visits, request: gr.Request):
+        """On load, from what the browser remembers of the last visits: the news since the last one and My
+        recordings with it marked *new*; outputs: notice, my recordings (3), the visits to keep, the last visit."""
+        acc = self.viewer(request)
+        visits = dict(visits) if isinstance(visits, dict) else {}
+        since = _since(visits.get(acc.name))
+        visits[acc.name] = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        return (self._notice(acc, since), *self._mine(acc, since, None), visits, since.isoformat() if since else None)
 
     def _agents(self, acc: Account) -> list[str]:
         """The agents a lead may review: people with the agent role, not the lead."""
@@ -183,9 +211,9 @@ class Handlers:
                 reviewed.append((e.reviewed_by, e.name or "a recording"))
         parts = []
         for who, names in said.items():
-            parts.append(f"**{R._md(who)}** left {R._plural(len(names), 'comment')} on {', '.join(sorted(set(map(R._md, names))))}")
+            parts.append(f"**{md(who)}** left {R._plural(len(names), 'comment')} on {', '.join(sorted(set(map(md, names))))}")
         for who, name in reviewed:
-            parts.append(f"**{R._md(who)}** reviewed {R._md(name)}")
+            parts.append(f"**{md(who)}** reviewed {md(name)}")
         if not parts:
             return gr.Markdown(value="", visible=False)
         return gr.Markdown(value="Since your last visit: " + "; ".join(parts) + ". They are marked *new* in My recordings.",
@@ -249,12 +277,15 @@ class Handlers:
         """Analyse an upload or a microphone recording; outputs: status, the report, my recordings."""
         acc = self.viewer(request)
         try:
-            rid = self._tracked(progress, lambda cb: self.coach.analyze_upload(acc, audio_path, progress=cb), audio_path)
+            path = self._upload(acc, audio_path)
+            rid = self._tracked(progress, lambda cb: self.coach.analyze_upload(acc, path, progress=cb), path)
         except ToneCoachError as exc:
-            return (f"**Could not analyse this file:** {R._md(str(exc))}", *self.report_outputs(acc, None),
+            self._discard(acc, audio_path)
+            return (f"**Could not analyse this file:** {md(str(exc))}", *self.report_outputs(acc, None),
                     *self._mine(acc, since, None))
         except Exception:  # a bug: say so plainly, keep the details in the log
             log.exception("analysis failed for %s", acc.name)
+            self._discard(acc, audio_path)
             return ("**Could not analyse this file:** an internal error occurred; the details are in the server log.",
                     *self.report_outputs(acc, None), *self._mine(acc, since, None))
         self._learn_pace(acc, rid)
@@ -268,31 +299,37 @@ class Handlers:
         return ("", *outs, *self._mine(acc, since, outs[0]))
 
     def open_mine(self, report_id, request: gr.Request):
-        """Open one of my reports by id (the report's outputs)."""
-        return self.report_outputs(self.viewer(request), report_id)
+        """Open one of my reports by id (the report's outputs); an id of none I may see is an error, the same for
+        one that does not exist."""
+        outs = self.report_outputs(self.viewer(request), report_id)
+        if outs[0] is None and _report_id(report_id) is not None:
+            raise gr.Error("No such report.")
+        return outs
 
     def _clip(self, acc: Account, report_id, start, end):
         if _report_id(report_id) is None or start is None or end is None:
             return None
         try:
-            return self.coach.clip(acc, report_id, float(start), float(end))
+            clip = self.coach.clip(acc, report_id, float(start), float(end))
         except (TypeError, ValueError):
             return None
         except ToneCoachError as exc:
             raise gr.Error(str(exc)) from None
+        return self._served(acc, report_id, clip)
+
+    def _served(self, acc: Account, report_id, clip):
+        if clip is None or self.web is None:
+            return clip
+        # a file of its own, served only to who may see the report (Gradio's own cache would serve it to anyone)
+        return self.web.files.write_clip(acc.name, int(report_id), *clip)
 
     def play_moment(self, report_id, key, request: gr.Request):
-        """The clip behind a "Play a moment" choice (a feedback row's key, or its index in the report)."""
+        """The clip behind a "Play a moment" choice (a feedback item's index, or a summary row's key)."""
         acc = self.viewer(request)
         got = self.coach.open(acc, report_id) if _report_id(report_id) is not None else None
         if got is None or key in (None, ""):
             return None
-        if isinstance(key, int) or str(key).isdigit():
-            try:
-                return self.coach.feedback_clip(acc, report_id, int(key))
-            except ToneCoachError as exc:
-                raise gr.Error(str(exc)) from None
-        where = R.moment_of(got[1], str(key))
+        where = R.moment_of(got[1], key)
         return self._clip(acc, report_id, *where) if where else None
 
     def act(self, report_id, evt: gr.EventData, request: gr.Request):
@@ -328,9 +365,11 @@ class Handlers:
         if key is None or key == "":
             return "Pick a sentence or phrase first.", []
         try:
-            r = self._tracked(progress, lambda cb: self.coach.retake(acc, report_id, key, take_path, progress=cb), take_path)
+            path = self._upload(acc, take_path)
+            r = self._tracked(progress, lambda cb: self.coach.retake(acc, report_id, key, path, progress=cb), path)
         except ToneCoachError as exc:
-            return f"**Could not compare:** {R._md(str(exc))}", []
+            self._discard(acc, take_path)
+            return f"**Could not compare:** {md(str(exc))}", []
         return R.retake_summary(r), R.retake_rows(r)
 
     def set_agent(self, report_id, speaker, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
@@ -348,13 +387,13 @@ class Handlers:
         try:
             rid, changed = self._tracked(progress, lambda cb: self.coach.set_agent(acc, report_id, speaker or None, progress=cb))
         except ToneCoachError as exc:
-            return (f"**The agent was not changed:** {R._md(str(exc))}", *self.report_outputs(acc, report_id, review=review))
+            return (f"**The agent was not changed:** {md(str(exc))}", *self.report_outputs(acc, report_id, review=review))
         except Exception:
             log.exception("setting the agent of report %s failed for %s", report_id, acc.name)
             return ("**The agent was not changed:** an internal error occurred; the details are in the server log.",
                     *self.report_outputs(acc, report_id, review=review))
-        msg = (f"Report #{rid} analysed again with **{R._md(speaker)}** as the agent." if changed
-               else f"**{R._md(speaker)}** is the agent of this report already.")
+        msg = (f"Report #{rid} analysed again with **{md(speaker)}** as the agent." if changed
+               else f"**{md(speaker)}** is the agent of this report already.")
         return (msg, *self.report_outputs(acc, rid, review=review))
 
     def switch_agent(self, report_id, evt: gr.EventData, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
@@ -392,7 +431,7 @@ class Handlers:
         try:
             f = self._filters(agent, date_from, date_to, language, min_score, max_score, reviewed)
         except (ToneCoachError, ValueError) as exc:
-            return gr.Dataframe(), gr.State(), f"**Filter:** {R._md(str(exc))}"
+            return gr.Dataframe(), gr.State(), f"**Filter:** {md(str(exc))}"
         return self._review_list(acc, f, current)
 
     def _opened(self, acc: Account, rid, filters) -> tuple:
@@ -439,8 +478,8 @@ class Handlers:
     def _entry_status(self, e: access.Entry | None) -> str:
         if e is None:
             return ""
-        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {R._md(e.reviewed_by)}" if e.reviewed_at else "not reviewed yet")
-        return (f"Report #{e.report_id}: **{R._md(e.agent)}**, {R._md(e.name or 'recording')}, "
+        rev = (f"reviewed {e.reviewed_at:%Y-%m-%d %H:%M} by {md(e.reviewed_by)}" if e.reviewed_at else "not reviewed yet")
+        return (f"Report #{e.report_id}: **{md(e.agent)}**, {md(e.name or 'recording')}, "
                 f"{e.created_at:%Y-%m-%d %H:%M} UTC; {rev}.")
 
     def add_comment(self, report_id, at_text, text, request: gr.Request):
@@ -449,7 +488,7 @@ class Handlers:
         try:
             access.add_comment(self.store, acc, _report_id(report_id), text, at_s=parse_time(at_text))
         except ToneCoachError as exc:
-            return gr.HTML(), gr.Textbox(), f"**Comment not added:** {R._md(str(exc))}"
+            return gr.HTML(), gr.Textbox(), f"**Comment not added:** {md(str(exc))}"
         return R.comments_html(access.comments(self.store, acc, report_id)), gr.Textbox(value=""), "Comment added."
 
     def toggle_reviewed(self, report_id, request: gr.Request):
@@ -459,7 +498,7 @@ class Handlers:
         try:
             e = access.mark_reviewed(self.store, acc, _report_id(report_id), reviewed=not (e and e.reviewed_at))
         except ToneCoachError as exc:
-            return gr.Button(), f"**Not changed:** {R._md(str(exc))}"
+            return gr.Button(), f"**Not changed:** {md(str(exc))}"
         return self._review_button(e), self._entry_status(e)
 
     def moment_time(self, report_id, key, request: gr.Request) -> str:
@@ -468,11 +507,7 @@ class Handlers:
         got = self.coach.open(acc, report_id) if _report_id(report_id) else None
         if got is None or key in (None, ""):
             return gr.Textbox()
-        if isinstance(key, int) or str(key).isdigit():
-            fb = got[1].feedback
-            i = int(key)
-            return R.clock(fb[i].start_s) if 0 <= i < len(fb) else gr.Textbox()
-        where = R.moment_of(got[1], str(key))
+        where = R.moment_of(got[1], key)
         return R.clock(where[0]) if where else gr.Textbox()
 
     def trend(self, agent, request: gr.Request) -> str:
@@ -499,15 +534,28 @@ class Handlers:
 
     # -- account ------------------------------------------------------------------------------
     def change_password(self, old: str, new: str, again: str, request: gr.Request) -> str:
+        """Check the current password (under the login throttle: no password oracle), set the new one.
+
+        Every other session of the user ends; this one goes on.
+        """
         acc = self.viewer(request)
-        if authenticate(self.store, acc.name, old or "") is None:
+        attempt = self.web.throttle.begin(acc.name, self.web.client_address(request)) if self.web else None
+        if isinstance(attempt, Refused):
+            return f"**Not changed:** {attempt.message}."
+        ok = authenticate(self.store, acc.name, old or "") is not None
+        if attempt is not None:
+            self.web.throttle.finish(attempt, ok)
+        if not ok:
             return "**Not changed:** the current password is wrong."
         if new != again:
             return "**Not changed:** the two new passwords differ."
         try:
             set_password(self.store, acc.name, check_password(new or ""))
         except ToneCoachError as exc:
-            return f"**Not changed:** {exc}"
+            return f"**Not changed:** {md(exc)}"
+        if self.web is not None:
+            self.web.keep_session(request, acc.name)
+        log.info("%s changed their password; their other sessions ended", acc.name)
         return "Password changed."
 
     # -- the API (gradio_client) --------------------------------------------------------------
@@ -559,9 +607,13 @@ class Handlers:
         """Analyse an audio file as yours; returns the report id, both scores and the feedback."""
         acc = self.viewer(request)
         try:
-            rid = self.coach.analyze_upload(acc, audio_path)
+            rid = self.coach.analyze_upload(acc, self._upload(acc, audio_path))
         except ToneCoachError as exc:
+            self._discard(acc, audio_path)
             raise gr.Error(str(exc)) from None
+        except Exception:
+            self._discard(acc, audio_path)
+            raise
         _, report, _ = self.coach.open(acc, rid)
         return {"report_id": rid, "tone_score": report.tone.score, "content_score": R.content_score(report),
                 "feedback": [f.__dict__ | {"evidence": dict(f.evidence)} for f in report.feedback],

@@ -3,19 +3,19 @@
 :class:`LoginPage` is ASGI middleware: when Gradio answers the app's page with
 its "log in first" configuration (whatever decided that the visitor is not
 logged in), the visitor gets this page instead. It says what tonecoach is,
-posts the name and password to Gradio's own ``login`` route, and shows what
-that route answers: "wrong name or password", or, while a name is locked out
-after repeated failures, "too many attempts: try again in N s" (the 429 that
-:func:`locked_out` raises from the login check). The page loads nothing from
+posts the name and password to the app's ``login`` route
+(:mod:`tonecoach.web.server`), and shows what it answers: "wrong name or
+password", or, while a name or an address is locked out after repeated
+failures, the 429's own words ("too many wrong passwords for this name; try
+again in N s"). The page loads nothing from
 elsewhere and follows the system's light or dark mode.
 """
 
 from __future__ import annotations
 
 import html
-import math
 
-__all__ = ["LOGIN_PAGE", "LoginPage", "locked_out", "login_page"]
+__all__ = ["LOGIN_PAGE", "LoginPage", "login_page"]
 
 TAGLINE = "Coaching on how you sound and what you say on calls."
 ABOUT = ("Upload a call or record yourself: you get a tone score and a content score, the three things to work on "
@@ -88,14 +88,6 @@ def login_page(help_text: str = "No account yet? Ask your admin for one.") -> st
 
 
 LOGIN_PAGE = login_page()
-
-
-def locked_out(wait_s: float):
-    """The answer to a login while its name is locked out: 429, saying when to try again."""
-    from fastapi import HTTPException
-
-    n = max(1, math.ceil(wait_s))
-    return HTTPException(status_code=429, detail=f"Too many attempts: try again in {n} s.", headers={"Retry-After": str(n)})
 
 
 class LoginPage:

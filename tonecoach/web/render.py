@@ -31,6 +31,7 @@ from ..html_content import CONTENT_CSS, content_section
 from ..html_conversation import conversation_section
 from ..report import CallReport
 from ..store.access import CommentView, Entry
+from .security import md
 from .service import Retake
 
 __all__ = [
@@ -167,17 +168,23 @@ def scores_html(report: CallReport, views: Sequence[C.FeedbackView] | None = Non
 
 
 def agent_banner_html(report: CallReport) -> str:
-    """Above the scores when the automatic choice of the agent was unsure: who, how sure, and a switch."""
+    """Above the scores when the automatic choice of the agent was unsure: who, how sure, why, and a switch."""
     d = C.agent_doubt(report)
     if d is None:
         return ""
-    why = f' <span class="sub">({_e("; ".join(d.evidence) or d.reason)})</span>' if (d.evidence or d.reason) else ""
     buttons = "".join(f'<button type="button" class="tc-btn" data-action="switch" data-speaker="{_e(sid)}">'
                       f'Switch to {_e(name)}</button>' for sid, name in d.others)
-    return (f'<div class="tc-report"><div class="doubt" role="status"><p>We think the agent is <b>{_e(d.name)}</b> '
-            f'({d.confidence:.0%}): first words “<bdi>{_e(d.first_words)}</bdi>”.{why}</p>'
-            f'<p>If that is the customer, switch: the call is scored again with the other speaker as the agent. '
-            f'{buttons}</p></div></div>')
+    if d.speaker:
+        head = (f'We think the agent is <b>{_e(d.name)}</b> ({d.confidence:.0%}): first words '
+                f'“<bdi>{_e(d.first_words)}</bdi>”.')
+        then = "If that is the customer, switch: the call is scored again with the other speaker as the agent."
+    else:
+        head = "We could not find the agent's voice in this call."
+        then = "Pick the agent: the call is scored again with that speaker as the agent."
+    why = "".join(f"<li dir=\"auto\">{_e(x)}</li>" for x in d.evidence)
+    why = (f'<p class="sub">Why: {_e(d.reason)}</p>' + (f'<ul class="sub">{why}</ul>' if why else "")) if d.reason else ""
+    return (f'<div class="tc-report"><div class="doubt" role="status"><p>{head}</p>{why}'
+            f'<p>{then} {buttons}</p></div></div>')
 
 
 # -- feedback ------------------------------------------------------------------------------------
@@ -210,15 +217,21 @@ def feedback_html(report: CallReport, views: Sequence[C.FeedbackView] | None = N
     return f'<div class="tc-report"><h2>Feedback</h2><ol class="fbcards">{"".join(cards)}</ol></div>'
 
 
-def feedback_choices(report: CallReport, views: Sequence[C.FeedbackView] | None = None) -> list[tuple[str, str]]:
-    """"Play a moment" choices in the feedback's own words: (``m:ss label``, the row's key)."""
+def feedback_choices(report: CallReport, views: Sequence[C.FeedbackView] | None = None) -> list[tuple[str, int | str]]:
+    """"Play a moment" choices in the feedback's own words: (``m:ss label``, the item's index in the report's
+    feedback, or for a row made from the summary its key, ``m-greeting``)."""
     views = C.feedback_views(report) if views is None else views
-    return [(f"{clock(v.moment[0])} {v.label}", v.key) for v in views]
+    return [(f"{clock(v.moment[0])} {v.label}", v.index if v.index is not None else v.key) for v in views]
 
 
-def moment_of(report: CallReport, key: str | None) -> tuple[float, float] | None:
-    """The stretch behind a "Play a moment" choice (a feedback row's key)."""
-    return next((v.moment for v in C.feedback_views(report) if v.key == key), None)
+def moment_of(report: CallReport, choice: int | str | None) -> tuple[float, float] | None:
+    """The stretch behind a "Play a moment" choice (see :func:`feedback_choices`)."""
+    if isinstance(choice, str) and choice.isdigit():
+        choice = int(choice)
+    for v in C.feedback_views(report):
+        if (isinstance(choice, int) and v.index == choice) or v.key == choice:
+            return v.moment
+    return None
 
 
 # -- the rest of the report ---------------------------------------------------------------------
@@ -302,15 +315,10 @@ def retake_summary(r: Retake) -> str:
                             f"target {C.target_text(m.target_low, m.target_high, m.unit)})")
     for w in getattr(r, "wording", ()) or ():
         verdicts.append(f"**{w}**")
-    warn = "".join(f"\n\n_Note: {_md(w)}_" for w in r.warnings)
+    warn = "".join(f"\n\n_Note: {md(w)}_" for w in r.warnings)
     line = "\n\n".join(verdicts) or "Nothing to compare."
-    return (f"{line}\n\n**Before:** “{_md(r.line_before)}”\n\n**Your new take:** “{_md(r.line_after or '(no words heard)')}”"
+    return (f"{line}\n\n**Before:** “{md(r.line_before)}”\n\n**Your new take:** “{md(r.line_after or '(no words heard)')}”"
             f"{warn}")
-
-
-def _md(text: str) -> str:
-    """Text safe inside Markdown: no link, image, emphasis, code or HTML from a file name or a transcript."""
-    return re.sub(r"([\\`*_\[\]()<>~|])", r"\\\1", str(text or ""))
 
 
 # -- lists -------------------------------------------------------------------------------------

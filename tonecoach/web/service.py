@@ -9,11 +9,14 @@ end calls it (the UI, Gradio's API, a test).
 
 Analyses run at most ``workers`` at a time (a semaphore here, and the Gradio
 queue in front of it), so simultaneous uploads wait their turn instead of
-loading more models or filling memory.
+loading more models or filling memory. An upload is decoded, and its length
+checked against ``max_duration_s``, before its analysis starts; a played
+moment decodes only the moment.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import math
 import os
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ToneCoachError
+from ..errors import AudioError, AudioTooLongError, ToneCoachError
 from ..report import CallReport
 from ..store import Store, access, audio_path, sha256_file, store_audio
 from ..store.accounts import Account
@@ -77,11 +80,15 @@ class CoachOptions:
         analysis uses the cores well, and memory stays at one analysis).
     clip_margin_s : float
         Seconds of context played before and after a flagged moment.
+    max_duration_s : float
+        Longer recordings are refused, as decoded, before their analysis
+        starts (default 60 min; a small file can hold hours of near-silence).
     """
 
     max_upload_bytes: int = 200 * 1024**2
     workers: int = 1
     clip_margin_s: float = 0.75
+    max_duration_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,12 @@ class Coach:
         self._analyzer = None
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, self.options.workers))
+        self._in_use: collections.Counter[str] = collections.Counter()
+
+    def in_use(self, path: str) -> bool:
+        """Is this file being analysed now (not to be swept from the upload cache)?"""
+        with self._lock:
+            return self._in_use[os.path.abspath(path)] > 0
 
     # -- the one analyzer -------------------------------------------------------------------
     @property
@@ -140,12 +153,39 @@ class Coach:
         return self._analyzer
 
     def _analyze(self, source, *, progress: Progress | None, label: str | None,
-                 agent_speaker: str | None = None) -> CallReport:
+                 agent_speaker: str | None = None, check_length: bool = False) -> CallReport:
         prog = progress or (lambda f, m: None)
         prog(0.0, "waiting for a free analysis slot")
         extra = {"agent_speaker": agent_speaker} if agent_speaker else {}
-        with self._slots:
-            return self.analyzer.analyze(source, progress=prog, label=label, **extra)
+        key = os.path.abspath(str(source))
+        with self._lock:
+            self._in_use[key] += 1
+        try:
+            with self._slots:
+                if check_length:
+                    prog(0.0, "checking the length")
+                    self.check_length(source)
+                return self.analyzer.analyze(source, progress=prog, label=label, **extra)
+        finally:
+            with self._lock:
+                self._in_use[key] -= 1
+                if self._in_use[key] <= 0:
+                    del self._in_use[key]
+
+    def check_length(self, source) -> float:
+        """Decode a recording and return its length; :class:`AudioTooLongError` past ``max_duration_s``.
+
+        Decoding stops at the limit, so a small file holding hours of audio
+        costs at most the limit's worth of decoding, and no analysis.
+        """
+        from ..audio import AudioOptions, load
+
+        limit = self.options.max_duration_s
+        try:
+            return load(source, options=AudioOptions(max_duration_s=limit)).duration_s
+        except AudioTooLongError as exc:
+            raise AudioTooLongError(str(exc).replace("(raise it with --max-duration)",
+                                                     f"(the web app's limit is {limit / 60:.0f} min)")) from None
 
     # -- uploads ----------------------------------------------------------------------------
     def check_upload(self, path: str | os.PathLike | None) -> tuple[Path, int]:
@@ -181,12 +221,12 @@ class Coach:
         model_name = a.options.transcription.model
         existing = self.store.find_report(digest, model_name, a.rubric.version)
         if existing is not None and audio_path(self.store.data_dir, digest).exists():
-            access.add_to_history(self.store, viewer, existing.id, original_name=name, source="upload")
+            rid = access.add_to_history(self.store, viewer, existing.id, original_name=name, source="upload")
             if progress:
                 progress(1.0, "already analysed")
-            return existing.id
+            return rid
         try:
-            report = self._analyze(str(p), progress=progress, label=name)
+            report = self._analyze(str(p), progress=progress, label=name, check_length=True)
         except ToneCoachError as exc:  # name the file as the user knows it, not by the server's temporary path
             raise type(exc)(str(exc).replace(str(p), name)) from None
         stored = store_audio(self.store.data_dir, p)
@@ -211,16 +251,18 @@ class Coach:
         path = self.store.data_dir / got[2]
         if not path.is_file():
             return None
-        from ..audio import load
+        from ..audio import load_window
 
-        audio = load(path)
-        sr, m = audio.sample_rate, self.options.clip_margin_s
-        a = max(0, int((max(0.0, float(start_s) - m)) * sr))
-        b = min(audio.samples.shape[1], int((float(end_s) + m) * sr))
+        m = self.options.clip_margin_s
+        a, b = max(0.0, float(start_s) - m), float(end_s) + m
         if b <= a:
             return None
-        y = np.clip(audio.samples[:, a:b].T, -1.0, 1.0)
-        return sr, (y * 32767.0).astype(np.int16)
+        try:
+            audio = load_window(path, a, b)  # only the moment is decoded, however long the call
+        except AudioError:
+            return None
+        y = np.clip(audio.samples.T, -1.0, 1.0)
+        return audio.sample_rate, (y * 32767.0).astype(np.int16)
 
     def feedback_clip(self, viewer: Account, report_id, index: int) -> tuple[int, np.ndarray] | None:
         """The moment of feedback item ``index`` (0-based) of a visible report."""
@@ -240,7 +282,8 @@ class Coach:
         For a call where the automatic choice picked the wrong speaker (see the
         report's ``agent``). Everyone who may see the report may correct it.
         The report keeps its id, comments and review state; its ``agent``
-        says who set it and what the automatic choice was. Returns
+        says who set it and what the automatic choice was. Only this owner's
+        report changes: others who uploaded the same audio keep theirs. Returns
         ``(report id, changed)``: ``changed`` is False when ``speaker`` was the
         agent already.
         """
@@ -260,7 +303,7 @@ class Coach:
         if path is None or not path.is_file():
             raise UploadError("the audio of this report was not kept in the data directory, so it cannot be analysed "
                               "again; run 'tonecoach analyze FILE --agent-speaker' on the original file")
-        a, row = self.analyzer, self.store.get_report(entry.report_id)
+        a, row = self.analyzer, self.store.get_report(entry.analysis_id)
         if row is not None and (row.model_name, row.rubric_version) != (a.options.transcription.model, a.rubric.version):
             raise UploadError(f"this report was made with the model {row.model_name} and rubric {row.rubric_version}; the "
                               f"app now runs {a.options.transcription.model} and rubric {a.rubric.version}. Upload the "
@@ -310,7 +353,10 @@ class Coach:
         if chosen is None:
             raise UploadError("pick a flagged line first")
         p, _ = self.check_upload(take_path)
-        take = self._analyze(str(p), progress=progress, label="re-take")
+        try:
+            take = self._analyze(str(p), progress=progress, label="re-take", check_length=True)
+        except ToneCoachError as exc:  # the server's temporary path is no business of the user's
+            raise type(exc)(str(exc).replace(str(p), "your take")) from None
         agent = take.agent_speaker
         after = dict(agent.prosody) if agent else {}
         a = self.analyzer

@@ -295,3 +295,36 @@ def test_cli_evaluate_answers_stored_reports(tmp_path, capsys):
 
 def test_the_bundled_file_is_the_default():
     assert load_scorecard().digest == load_scorecard(DEFAULT_SCORECARD).digest
+
+
+# -- the analyzer answers it on every call --------------------------------------------------------
+
+
+def test_the_analyzer_answers_the_scorecard(sample_reports, card):
+    r = sample_reports["stereo_call_8k.wav"]
+    assert r.scorecard is not None and r.scorecard["version"] == card.version
+    assert [a["id"] for a in r.scorecard["answers"]] == list(card.ids)
+    assert "scorecard" in r.timings_s and r.timings_s["scorecard"] < r.timings_s["total"]
+    # the same answers as answering the scorecard on the stored report
+    again = evaluate(card, CallReport.from_json(r.to_json()))
+    assert [a.answer for a in again.answers] == [a["answer"] for a in r.scorecard["answers"]]
+    assert r.options["scorecard"] is True
+
+
+def test_no_scorecard_and_another_scorecard(analyzer, tmp_path):
+    from conftest import SAMPLES
+
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
+    from tonecoach.audio import AudioOptions
+
+    shared = dict(transcriber=analyzer.transcriber, wording_model=analyzer.wording_model)
+    off = Analyzer(AnalyzerOptions(scorecard=False), **shared).analyze(str(SAMPLES / "warm_agent.flac"))
+    assert off.scorecard is None and "scorecard" not in off.timings_s
+    p = tmp_path / "one.toml"
+    p.write_text(BASE, encoding="utf-8")
+    mine = Analyzer(AnalyzerOptions(scorecard_path=str(p), audio=AudioOptions()), **shared).analyze(
+        str(SAMPLES / "warm_agent.flac"))
+    assert [a["id"] for a in mine.scorecard["answers"]] == ["greeting", "calm"]
+    p.write_text(BASE.replace('metric = "longest_dead_air_s"', 'metric = "nope"'), encoding="utf-8")
+    with pytest.raises(ScorecardError, match="unknown metric 'nope'"):
+        Analyzer(AnalyzerOptions(scorecard_path=str(p)), **shared)

@@ -23,7 +23,7 @@ def call(turns, *, language="en", duration=None, conversation=None, tone=80.0, c
     segs = tuple(seg("left" if who == "A" else "right", t, text) for who, t, text in turns)
     end = duration or (max(s.end_s for s in segs) + 2.0)
     return CallReport(
-        audio=AudioInfo("call.wav", end, 8000, 2), language=LanguageInfo(language, 1.0, True), models={},
+        audio=AudioInfo("call.wav", end, 8000, 2), language=LanguageInfo(language, 1.0, True), models={"asr": {"name": "fake"}},
         speakers=(Speaker("left", "agent", 10.0, 0), Speaker("right", "customer", 10.0, 1)), segments=segs,
         tone=ToneResult(score=tone), agent=AgentDecision("left", "option", "test", 1.0),
         conversation=conversation if conversation is not None else {"agent": "left", "dead_air": [], "holds": [],

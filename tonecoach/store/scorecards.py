@@ -59,6 +59,8 @@ __all__ = [
     "scorecard_history",
     "scorecard_row",
     "scorecard_text",
+    "stored_revision",
+    "reports_with_answers",
 ]
 
 MAX_DISPUTE_CHARS = 2000
@@ -246,6 +248,24 @@ def scorecard_history(store: Store, team: str | None) -> list[ScorecardRow]:
         tid = _team_id(s, team)
         cond = TeamScorecard.team_id.is_(None) if tid is None else TeamScorecard.team_id == tid
         return [_row(r) for r in s.scalars(select(TeamScorecard).where(cond).order_by(TeamScorecard.revision.desc()))]
+
+
+def stored_revision(store: Store, digest: str) -> ScorecardRow | None:
+    """The latest stored revision (any team's, or the default) whose text has this SHA-256, if any."""
+    with store.session() as s:
+        r = s.scalar(select(TeamScorecard).where(TeamScorecard.digest == digest).order_by(TeamScorecard.id.desc()).limit(1))
+        return _row(r) if r is not None else None
+
+
+def reports_with_answers(store: Store, row: ScorecardRow, report_ids: Sequence[int]) -> set[int]:
+    """Which of these reports already have automatic answers for scorecard ``row``."""
+    out: set[int] = set()
+    ids = sorted(set(report_ids))
+    with store.session() as s:
+        for k in range(0, len(ids), 500):
+            out.update(s.scalars(select(ScorecardAnswer.report_id).distinct().where(
+                ScorecardAnswer.scorecard_id == row.id, ScorecardAnswer.report_id.in_(ids[k:k + 500]))))
+    return out
 
 
 def scorecard_row(store: Store, row_id: int) -> ScorecardRow | None:

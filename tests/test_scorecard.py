@@ -328,3 +328,26 @@ def test_no_scorecard_and_another_scorecard(analyzer, tmp_path):
     p.write_text(BASE.replace('metric = "longest_dead_air_s"', 'metric = "nope"'), encoding="utf-8")
     with pytest.raises(ScorecardError, match="unknown metric 'nope'"):
         Analyzer(AnalyzerOptions(scorecard_path=str(p)), **shared)
+
+
+def test_html_report_and_cli_summary_show_the_answers(card):
+    from dataclasses import replace
+
+    from tonecoach.cli import format_summary
+    from tonecoach.html_report import render_html
+
+    turns = [*GOOD_CALL[:-2], ("A", 74.0, "Calm down <b>now</b>, bye.")]
+    r = call(turns)
+    r = replace(r, scorecard=evaluate(card, r).to_dict())
+    page = render_html(r)
+    sec = page[page.index('<section id="scorecard">'):]
+    sec = sec[: sec.index("</section>")]
+    assert "Did the agent verify the caller&#x27;s identity?" in sec
+    assert '<td class="ans yes">Yes</td>' in sec and '<td class="ans no">No</td>' in sec
+    assert "<q>" in sec and "Calm down &lt;b&gt;now&lt;/b&gt;" in sec and "<b>now</b>" not in sec
+    assert "critical: no_rudeness" in sec and "(signals only)" in sec
+    assert render_html(CallReport.from_json(r.to_json())) == page  # renders the same after a round trip
+    assert '<section id="scorecard">' not in render_html(call(turns))
+    text = format_summary(r)
+    assert "Scorecard (tonecoach default scorecard" in text and "critical: no_rudeness" in text
+    assert "    no [1:14]  Did the agent avoid rude, blaming or dismissive phrases?" in text

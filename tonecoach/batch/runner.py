@@ -196,12 +196,25 @@ class _QA:
             log.info("scorecard %s %s is not stored in the database: its answers go into the exports only",
                      card.name, card.version)
 
-    def answer(self, report: CallReport, report_id: int, *, stored: set[int] | None = None):
+    def result(self, report: CallReport):
+        """The scorecard answered on ``report`` (timed), or None without a scorecard."""
         if self.card is None:
             return None
         t = time.perf_counter()
         res = scorecard_of(report, self.card)
         self.seconds += time.perf_counter() - t
+        return res
+
+    def also(self, res):
+        """For :meth:`Store.save_report`: store the answers in the report's own transaction."""
+        if self.row is None or res is None:
+            return None
+        from ..store.scorecards import record_in
+
+        return lambda s, saved: record_in(s, saved.report_id, self.row, res)
+
+    def answer(self, report: CallReport, report_id: int, *, stored: set[int] | None = None):
+        res = self.result(report)
         if self.row is not None and res is not None and (stored is None or report_id not in stored):
             from ..store.scorecards import record_answers
 
@@ -355,9 +368,10 @@ def _save_scored(store, opts, report, head: ScannedFile, dups, results, agent_of
             return None
     agent = agent_of(head)
     items = [ItemRecord(head.abspath, "scored", attempted=True)] + [ItemRecord(d.abspath, "duplicate") for d in dups]
+    sc = qa.result(report)
     res = store.save_report(report, sha256=head.sha256, original_name=Path(head.path).name, size_bytes=head.size_bytes,
-                            agent_name=agent, stored_path=stored, items=items)
-    summary = CallSummary.of(report, res.report_id, qa.answer(report, res.report_id))
+                            agent_name=agent, stored_path=stored, items=items, also=qa.also(sc))
+    summary = CallSummary.of(report, res.report_id, sc)
     status = "scored" if res.created else "already_scored"
     results[head.path] = FileResult(head.path, status, sha256=head.sha256, agent=agent, call=summary)
     for d in dups:

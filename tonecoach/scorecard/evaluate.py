@@ -347,7 +347,7 @@ def _metric_answer(c: Criterion, report) -> Answer:
         return _answer(c, "not_applicable", f"not applicable: {m.label.lower()} not measured ({detail})" if detail
                        else f"not applicable: {m.label.lower()} not measured")
     ok = (c.min is None or value >= c.min) and (c.max is None or value <= c.max)
-    reason = f"{m.label} {value:g}{unit}; yes at {rng}" + (f" ({detail})" if detail else "")
+    reason = f"{m.label} {round(value, 1):g}{unit}; yes at {rng}" + (f" ({detail})" if detail else "")
     ev = {"value": round(value, 3), "unit": m.unit, "metric": m.name, "target": rng, "start_s": at_s, "quote": None}
     return _answer(c, "yes" if ok else "no", reason, [ev])
 

@@ -73,7 +73,7 @@ def _longest(kind: str) -> Callable[[Any], Reading]:
         top = max(items, key=lambda i: i["duration_s"])
         what = "dead air" if kind == "dead_air" else f"hold ({top.get('kind', 'silence')})"
         return float(top["duration_s"]), _num(top.get("start_s")), (
-            f"longest {what} at {_mmss(_num(top.get('start_s')))} of {len(items)}")
+            f"{what} at {_mmss(_num(top.get('start_s')))}" + (f", the longest of {len(items)}" if len(items) > 1 else ""))
     return read
 
 

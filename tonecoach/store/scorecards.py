@@ -53,6 +53,7 @@ __all__ = [
     "disputes",
     "open_disputes",
     "record_answers",
+    "record_in",
     "resolve_dispute",
     "review_form",
     "save_scorecard",
@@ -290,6 +291,11 @@ def record_answers(store: Store, report_id: int, row: ScorecardRow, result: Scor
     """Store tonecoach's answers of ``result`` (made with scorecard ``row``) on a report, replacing earlier ones."""
     with store.write() as s:
         _record(s, report_id, row.id, result)
+
+
+def record_in(session, report_id: int, row: ScorecardRow, result: ScorecardResult) -> None:
+    """:func:`record_answers` inside a transaction the caller holds (e.g. the one that saves the report)."""
+    _record(session, report_id, row.id, result)
 
 
 def _record(s, report_id: int, scorecard_id: int, result: ScorecardResult) -> None:

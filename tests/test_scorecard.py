@@ -351,3 +351,13 @@ def test_html_report_and_cli_summary_show_the_answers(card):
     text = format_summary(r)
     assert "Scorecard (tonecoach default scorecard" in text and "critical: no_rudeness" in text
     assert "    no [1:14]  Did the agent avoid rude, blaming or dismissive phrases?" in text
+
+
+def test_a_call_without_speech_is_answered_without_errors(card):
+    silent = CallReport(audio=AudioInfo("s.wav", 12.0, 16000, 1), language=LanguageInfo(None, 0.0), models={},
+                        speakers=(), segments=(), tone=ToneResult(score=None), agent=AgentDecision(None, "none", "", 0.0),
+                        warnings=("no speech detected",))
+    res = evaluate(card, silent)
+    assert res.score is None and res.passed is None
+    assert {a.answer for a in res.answers} == {"not_applicable"}
+    assert all(a.reason for a in res.answers)

@@ -174,17 +174,19 @@ class _Call:
     def who(self, speaker: str) -> str:
         return "agent" if speaker == self.agent else "customer"
 
-    def _tracked(self, card: Scorecard) -> dict[str, list[_Hit]]:
-        lex = card.trackers.get(self.language or "")
+    def _found(self, lex) -> dict[str, list[_Hit]]:
+        """Every match of ``lex``'s categories in the call's turns, by category."""
         out: dict[str, list[_Hit]] = {}
-        if lex is None or not lex.categories:
-            return out
         for s in self.segments:
             for m in find_markers(s.text, language=self.language or "en", words=s.words, lexicon=lex):
                 t = m.start_s if m.start_s is not None else s.start_s
                 out.setdefault(m.category, []).append(
                     _Hit(t, m.end_s if m.end_s is not None else t, s.speaker, m.text, _quote(s.text, m.char_start, m.char_end)))
         return out
+
+    def _tracked(self, card: Scorecard) -> dict[str, list[_Hit]]:
+        lex = card.trackers.get(self.language or "")
+        return self._found(lex) if lex is not None and lex.categories else {}
 
     def _markers(self, content: Mapping[str, Any]) -> dict[str, list[_Hit]]:
         """Lexicon markers per category: from the report's wording when it has them, else found here."""
@@ -205,15 +207,8 @@ class _Call:
                     quote = _quote(s.text, cs, ce) if isinstance(cs, int) and isinstance(ce, int) else str(m.get("text", ""))
                     out.setdefault(str(m.get("category")), []).append(_Hit(st, en, s.speaker, str(m.get("text", "")), quote))
             return out
-        lex = load_lexicon(self.language or "en") if self.language else None
-        if lex is None:
-            return out
-        for s in self.segments:
-            for m in find_markers(s.text, language=self.language, words=s.words, lexicon=lex):
-                t = m.start_s if m.start_s is not None else s.start_s
-                out.setdefault(m.category, []).append(
-                    _Hit(t, m.end_s if m.end_s is not None else t, s.speaker, m.text, _quote(s.text, m.char_start, m.char_end)))
-        return out
+        lex = load_lexicon(self.language) if self.language else None
+        return self._found(lex) if lex is not None else out
 
     def hits(self, owner: str, kind: str, ps: PhraseSet, speaker: str) -> list[_Hit]:
         found = list(self.tracked.get(tracker_name(owner, kind), ()))
@@ -354,6 +349,9 @@ def _metric_answer(c: Criterion, report) -> Answer:
 
 def _phrase_answer(c: Criterion, call: _Call, card: Scorecard) -> Answer:
     lang = call.language
+    if not call.segments or (c.speaker == "agent" and call.agent_first is None):
+        return _answer(c, "not_applicable", "not applicable: " + ("nobody spoke" if not call.segments
+                                                                    else "the agent did not speak"))
     missing = [s for s in c.sets if not s.covers(lang or "")]
     if missing:
         where = f"'{lang}'" if lang else "an unknown language"

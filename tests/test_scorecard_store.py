@@ -178,3 +178,27 @@ def test_automatic_answers_are_stored_once_per_scorecard_revision(world):  # noq
     assert Q.review_form(store, u["lee"], a).scorecard.version == "team-1"
     with store.session() as s:
         assert len(s.scalars(select(ScorecardReview)).all()) == 1
+
+
+def test_cli_set_and_show_a_team_scorecard(tmp_path, capsys):
+    from tonecoach.cli import main
+    from tonecoach.store import Store
+
+    data = tmp_path / "data"
+    with Store(data_dir=data) as store:
+        store.get_or_create_team("north")
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(ONE, encoding="utf-8")
+    bad.write_text(ONE.replace('question = "Did the agent greet?"', 'question = ""'), encoding="utf-8")
+    assert main(["scorecard", "set", "--team", "north", str(good), "--data-dir", str(data)]) == 0
+    assert "revision 1" in capsys.readouterr().out
+    assert main(["scorecard", "set", "--team", "north", str(bad), "--data-dir", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert f"scorecard '{bad}': line 7: criterion 'greeting' has an empty question" in err
+    assert main(["scorecard", "show", "--team", "north", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# team north: revision 1") and 'question = "Did the agent greet?"' in out
+    assert main(["scorecard", "set", "--team", "west", str(good), "--data-dir", str(data)]) == 1
+    assert "no team named 'west'" in capsys.readouterr().err
+    assert main(["scorecard", "show", "--data-dir", str(data)]) == 0
+    assert capsys.readouterr().out.startswith("# default: revision 1")

@@ -72,6 +72,10 @@ class AnalyzerOptions:
     phrase_max_s : float
         Agent turns longer than this are judged phrase by phrase (sentences
         or pauses), so tone feedback points at a moment.
+    scorecard : bool
+        Answer a QA scorecard on every call (:mod:`tonecoach.scorecard`).
+    scorecard_path : str or None
+        The scorecard TOML; None for the bundled default.
     """
 
     transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
@@ -88,6 +92,8 @@ class AnalyzerOptions:
     bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
     wording: WordingOptions = field(default_factory=WordingOptions)
+    scorecard: bool = True
+    scorecard_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,15 +126,18 @@ class Analyzer:
         self.diarizer = Diarizer(self.options.diarization)
         # the wording model loads its encoder on first use
         self.wording_model = wording_model or WordingModel(self.options.wording.model)
+        self.scorecard = _load_scorecard(self.options)
 
     # -- public -----------------------------------------------------------------------------
     def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
-                label: str | None = None, agent_speaker: str | None = None) -> CallReport:
+                label: str | None = None, agent_speaker: str | None = None, scorecard=None) -> CallReport:
         """Analyse one call: a path, bytes, an array (with ``sample_rate``) or a Gradio tuple.
 
         ``agent_speaker`` names the agent for this call only (as
         ``AnalyzerOptions.agent_speaker`` does for every call): the web app
-        uses it when a person corrects the automatic choice.
+        uses it when a person corrects the automatic choice. ``scorecard``
+        (a :class:`tonecoach.scorecard.Scorecard`, e.g. a team's) is answered
+        instead of the analyzer's own.
 
         Raises
         ------
@@ -259,7 +268,7 @@ class Analyzer:
                   "pitch": "YIN with octave-jump correction (tonecoach.prosody)"}
         if dia is not None:
             models["speakers"] = f"Silero VAD (faster-whisper) + {self.diarizer.model_name}"
-        return CallReport(
+        report = CallReport(
             audio=AudioInfo(path=label or audio.path, duration_s=round(audio.duration_s, 3),
                             sample_rate=audio.source_sample_rate, channels=audio.source_channels, codec=audio.codec),
             language=LanguageInfo(code=lang, probability=round(float(lang_p), 4), forced=bool(self.options.transcription.language)),
@@ -278,6 +287,7 @@ class Analyzer:
             tonecoach_version=__version__,
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
+        return _with_scorecard(report, scorecard or self.scorecard, t0)
 
     # -- stages -----------------------------------------------------------------------------
     def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback):
@@ -355,6 +365,27 @@ def _role(speaker: str, agent: AgentDecision, ids: Sequence[str]) -> str:
         least = min(others, key=lambda i: (agent.probabilities.get(i, 1.0), others.index(i)))
         return "customer" if speaker == least else "unknown"
     return "unknown"
+
+
+def _load_scorecard(options: AnalyzerOptions):
+    if not options.scorecard:
+        return None
+    from .scorecard import load_scorecard
+
+    return load_scorecard(options.scorecard_path)
+
+
+def _with_scorecard(report: CallReport, card, t0: float) -> CallReport:
+    """The report with ``card`` answered on it (the scorecard reads only the report), timed."""
+    if card is None:
+        return report
+    from .scorecard import evaluate
+
+    t = time.perf_counter()
+    result = evaluate(card, report).to_dict()
+    timings = {**report.timings_s, "scorecard": round(time.perf_counter() - t, 3),
+               "total": round(time.perf_counter() - t0, 3)}
+    return replace(report, scorecard=result, timings_s=timings)
 
 
 def _concat_tracks(tracks: Sequence[P.PitchTrack]) -> P.PitchTrack:

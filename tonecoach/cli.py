@@ -94,6 +94,8 @@ def format_summary(report: CallReport) -> str:
     content = report.content if isinstance(report.content, dict) else {}
     if content.get("score") is not None:
         via = " (model scores via English translation)" if content.get("via_translation") else ""
+        if content.get("reliable") is False:
+            via += " - UNRELIABLE transcript, weighs nothing in the overall score"
         lines.append(f"  Content score: {content['score']:.0f}/100{via}")
     overall = (content.get("overall") or {}).get("score")
     if overall is not None:
@@ -394,9 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
     a.add_argument("--wording", action=argparse.BooleanOptionalAction, default=True,
                    help="score what the agent said: phrase markers, politeness, warmth, content score (default: on)")
-    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=True,
-                   help="for non-English calls, score politeness and warmth on Whisper's English translation "
-                        "of the agent's turns (default: on)")
+    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=False,
+                   help="for non-English calls, score the agent's wording on Whisper's English translation instead of "
+                        "the turns' own words (default: off; the multilingual model reads the language directly)")
     a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")

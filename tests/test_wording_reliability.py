@@ -124,3 +124,26 @@ def test_unreliable_turns_are_not_scored_and_the_content_score_weighs_nothing() 
     c2, _ = analyze_wording(ok, roles=ROLES, language="he", model=None, translations=None, rubric=RUBRIC,
                             tone=ToneResult(70.0), warnings=[], checks=check_turns(ok, language="he"))
     assert c2["reliable"] is True and "weighted 0" not in c2["overall"]["combined"]
+
+
+def test_html_report_shows_unscored_turns_and_the_customer_turns_behind_the_shift(wording_model) -> None:
+    from tonecoach.html_report import render_html
+    from tonecoach.report import AudioInfo, CallReport, LanguageInfo, Speaker
+
+    segs = [seg("A", 0.0, "Dzień dobry, w czym mogę pomóc?"), seg("C", 3.0, "To skandal, znowu nie działa internet!"),
+            seg("A", 7.0, "Bardzo przepraszam, zaraz to naprawię."), seg("C", 11.0, "Dziękuję bardzo, jest pani wspaniała."),
+            seg("A", 15.0, "Здравствуйте чем могу вам помочь сегодня")]
+    checks = check_turns(segs, language="pl")
+    assert [c.reliable for c in checks] == [True, True, True, True, False]  # Cyrillic in a Polish call
+    content, fb = analyze_wording(segs, roles=ROLES, language="pl", model=wording_model, translations=None, rubric=RUBRIC,
+                                  tone=ToneResult(60.0), warnings=[], checks=checks)
+    cu = content["customer"]
+    assert cu["trend"] == "improved" and cu["end"] > cu["start"]
+    assert [t["text"] for t in cu["behind_shift"]["start"]] == ["To skandal, znowu nie działa internet!"]
+    assert content["reliable"] is True  # one short agent turn of three is unreliable
+    rep = CallReport(audio=AudioInfo("pl.wav", 20.0, 16000, 2), language=LanguageInfo("pl", 0.99), models={},
+                     speakers=(Speaker("A", "agent", 12.0, 0), Speaker("C", "customer", 8.0, 1)), segments=tuple(segs),
+                     tone=ToneResult(60.0), feedback=tuple(fb), content=content)
+    page = render_html(rep)
+    assert "Turns not scored" in page and "Cyrillic script" in page
+    assert "To skandal, znowu nie działa internet!" in page and "the customer said" in page

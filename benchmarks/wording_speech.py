@@ -23,6 +23,7 @@ the turns they pass against the turns they flag.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -65,6 +66,7 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=D.shared_text_dir().parent / "realcalls")
     ap.add_argument("--model", default="base", help="Whisper model")
     ap.add_argument("--min-words", type=int, default=3)
+    ap.add_argument("--json", type=Path, help="also write every turn here")
     args = ap.parse_args(argv)
     audio_p, txt_p = args.data / f"{CALL}.mp3", args.data / f"{CALL}.txt"
     if not audio_p.is_file():
@@ -101,7 +103,8 @@ def main(argv=None) -> int:
             continue
         seg = Segment(t["start_s"], t["end_s"], "S", asr.text, asr.words)
         chk = turn_reliability(0, seg, language="pl", asr=[(s.start_s, s.end_s, s.avg_logprob) for s in asr.segments])
-        rows.append({**t, "asr_pl": asr.text, "asr_en": en.text, "reliable": chk.reliable, "reasons": chk.reasons})
+        rows.append({**t, "asr_pl": asr.text, "asr_en": en.text, "reliable": chk.reliable, "reasons": chk.reasons,
+                     "mean_word_probability": chk.mean_word_probability, "avg_logprob": chk.avg_logprob})
     print(f"{len(rows)} turns of {CALL} ({len(turns)} reference turns of {args.min_words}+ words)")
     if not rows:
         return 0
@@ -113,11 +116,21 @@ def main(argv=None) -> int:
     direct = scores([r["asr_pl"] for r in rows], "pl")
     direct_ref = scores([r["pl"] for r in rows], "pl")
     trans = scores([r["asr_en"] for r in rows], "en")
-    print(f"\n{'score':<12}{'direct (ASR pl)':>17}{'translation':>13}{'direct (ref pl)':>17}   Spearman with the reference English")
-    for k in ("politeness", "warmth", "sentiment"):
-        r0 = [x[k] for x in ref]
-        f = lambda s: spearmanr([x[k] for x in s], r0)[0]  # noqa: E731
-        print(f"{k:<12}{f(direct):>17.3f}{f(trans):>13.3f}{f(direct_ref):>17.3f}")
+    rng = np.random.default_rng(0)
+    for label, keep in (("all turns", [True] * len(rows)), ("turns that pass the transcript checks", [r["reliable"] for r in rows])):
+        idx = np.flatnonzero(keep)
+        print(f"\n{label} ({len(idx)}): Spearman with the reference English; [95% bootstrap interval of direct - translation]")
+        print(f"{'score':<12}{'direct (ASR pl)':>17}{'translation':>13}{'direct (ref pl)':>17}{'difference':>24}")
+        for k in ("politeness", "warmth", "sentiment"):
+            r0 = np.array([ref[i][k] for i in idx])
+            d, t_, dr = (np.array([s[i][k] for i in idx]) for s in (direct, trans, direct_ref))
+            boots = []
+            for _ in range(1000):
+                b = rng.integers(0, len(idx), len(idx))
+                boots.append(spearmanr(d[b], r0[b])[0] - spearmanr(t_[b], r0[b])[0])
+            lo, hi = np.nanpercentile(boots, [2.5, 97.5])
+            print(f"{k:<12}{spearmanr(d, r0)[0]:>17.3f}{spearmanr(t_, r0)[0]:>13.3f}{spearmanr(dr, r0)[0]:>17.3f}"
+                  f"{f'[{lo:+.2f}, {hi:+.2f}]':>24}")
     print(f"\nWhisper time over these turns: transcription {t_asr:.1f} s, the extra translation pass {t_tr:.1f} s "
           f"({t_tr / max(t_asr, 1e-9):.0%} more)")
     try:
@@ -134,6 +147,13 @@ def main(argv=None) -> int:
     for r, w in zip(rows, wer):
         if not r["reliable"]:
             print(f"   {r['start_s']:>6.0f} s  WER {w:.2f}  {'; '.join(r['reasons'])[:110]}")
+    mp = np.array([r["mean_word_probability"] or 0.0 for r in rows])
+    print(f"   Spearman of mean word probability with WER across turns: {spearmanr(mp, wer)[0]:.3f}")
+    for cut in (0.45, 0.55, 0.65):
+        sel = mp >= cut
+        print(f"   mean word probability >= {cut}: {int(sel.sum())} turns, median WER {np.median(np.array(wer)[sel]) if sel.any() else float('nan'):.2f}")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "wer": wer}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

@@ -161,6 +161,7 @@ class Analyzer:
         words_by: dict[str, list[Word]] = {c.id: [] for c in channels}
         lang, lang_p = self.options.transcription.language, 1.0 if self.options.transcription.language else 0.0
         dropped: list[str] = []
+        asr_segments: dict[str, list[tuple[float, float, float]]] = {}  # per channel, for the transcript checks
         if not audio.is_silent:
             order = sorted(channels, key=lambda c: -float(np.dot(c.raw, c.raw)))
             for k, ch in enumerate(order):
@@ -173,6 +174,7 @@ class Analyzer:
                 if tr.language and not self.options.transcription.language and k == 0:
                     lang, lang_p = tr.language, tr.language_probability
                 dropped.extend(tr.dropped)
+                asr_segments[ch.id] = [(x.start_s, x.end_s, x.avg_logprob) for x in tr.segments]
                 ws = list(tr.words)
                 if len(channels) == 2:
                     other = next(c for c in channels if c.id != ch.id)
@@ -259,7 +261,8 @@ class Analyzer:
         if self.options.wording.enabled and n_words:
             prog(0.95, "scoring the wording")
             t4 = time.perf_counter()
-            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings, feedback)
+            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings, feedback,
+                                                   asr_segments=asr_segments)
             feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
             timings["wording"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
@@ -290,18 +293,30 @@ class Analyzer:
         return _with_scorecard(report, scorecard or self.scorecard, t0)
 
     # -- stages -----------------------------------------------------------------------------
-    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback):
-        """Markers, model scores (on Whisper's English translation for non-English calls), content score."""
+    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback, asr_segments=None):
+        """Transcript checks (re-decoding turns in the wrong script), markers, model scores, content score."""
         from .wording.analysis import analyze_wording, translate_turns
+        from .wording.reliability import ReliabilityOptions, check_turns, redecode_turns
 
         roles = {s.id: s.role for s in speakers}
         opts = self.options.wording
+        checks, redecoded = None, {}
+        if opts.check_transcript:
+            ropts = ReliabilityOptions.from_rubric(self.rubric.data)
+            checks = check_turns(segs, language=lang or "en", asr=asr_segments, options=ropts)
+            again = redecode_turns(self.transcriber, segs, checks, channels_by_id, sr=sr, language=lang or "en", options=ropts)
+            for i, (seg, chk) in again.items():
+                redecoded[i], checks[i] = (_redact([seg])[0] if self.options.redact else seg), chk
+            if again:
+                warnings.append(f"{len(again)} turn(s) were written in the wrong script and decoded again with the "
+                                f"language forced ({lang})")
         translations = None
         if opts.translate and lang and lang != "en":
             translations = translate_turns(self.transcriber, segs, roles, channels_by_id, sr=sr, language=lang,
                                            redact=self.options.redact, warnings=warnings)
         return analyze_wording(segs, roles=roles, language=lang, model=self.wording_model, translations=translations,
-                               rubric=self.rubric, tone=tone, warnings=warnings, feedback=feedback)
+                               rubric=self.rubric, tone=tone, warnings=warnings, feedback=feedback, checks=checks,
+                               redecoded=redecoded)
 
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:

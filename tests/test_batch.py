@@ -229,7 +229,10 @@ def test_exports_csv_jsonl_html(inline, tmp_path):
                             "--summary-html", paths["html"], "--agent-from", "folder"])
     assert code == 1
     rows = read_csv(paths["csv"])
-    assert list(next(iter(rows.values())).keys()) == list(__import__("tonecoach.batch.export", fromlist=["x"]).CSV_COLUMNS)
+    from tonecoach.batch.export import csv_columns
+    from tonecoach.scorecard import load_scorecard
+
+    assert list(next(iter(rows.values())).keys()) == list(csv_columns(load_scorecard()))
     lines = [json.loads(x) for x in Path(paths["jsonl"]).read_text().splitlines()]
     assert [Path(x["batch"]["file"]).name for x in lines] == ["a.wav", "b.wav", "b_copy.wav"]
     for x in lines:
@@ -348,3 +351,93 @@ def test_worker_processes(tmp_path):
 
     rep = CallReport.from_json(sqlite3.connect(tmp_path / "t.db").execute("SELECT report_json FROM reports").fetchone()[0])
     assert rep.options["transcription"]["cpu_threads"] == max(1, available_cores() // 2)
+
+
+def test_scorecard_columns_answers_in_the_database_and_a_bad_scorecard(inline, tmp_path):
+    from sqlalchemy import func, select
+
+    from tonecoach.scorecard import load_scorecard
+    from tonecoach.store import Report, Store
+    from tonecoach.store.qa import ScorecardAnswer
+
+    card = load_scorecard()
+    d = tmp_path / "calls"
+    snippet(d / "anna" / "a.wav", start_s=0.0, dur_s=4.0)
+    snippet(d / "bob" / "b.wav", source="flat_rushed_agent.flac", start_s=2.0, dur_s=4.0)
+    db, out_csv = str(tmp_path / "t.db"), str(tmp_path / "out.csv")
+    code, _, _ = run_cli([str(d), "--db", db, "--csv", out_csv, "--agent-from", "folder"])
+    assert code == 0
+    rows = read_csv(out_csv)
+    with Store(db) as store, store.session() as s:
+        n = s.scalar(select(func.count()).select_from(ScorecardAnswer))
+        stored = {(r.report_id, r.criterion_id): r.answer for r in s.scalars(select(ScorecardAnswer))}
+    assert n == 2 * len(card.criteria)
+    for row in rows.values():
+        rid = int(row["report_id"])
+        for cid in card.ids:
+            want = {"yes": "yes", "no": "no", "not_applicable": "n/a"}[stored[(rid, cid)]]
+            assert row[f"qa_{cid}"] == want
+        assert 0.0 <= float(row["scorecard_score"]) <= 100.0 and row["scorecard_passed"] in ("yes", "no")
+    # run again: every file already scored, the same answers, nothing stored twice
+    code, _, _ = run_cli([str(d), "--db", db, "--csv", out_csv, "--agent-from", "folder"])
+    again = read_csv(out_csv)
+    assert code == 0 and {r["status"] for r in again.values()} == {"already_scored"}
+    assert all(again[k][f"qa_{c}"] == rows[k][f"qa_{c}"] for k in rows for c in card.ids)
+    with Store(db) as store, store.session() as s:
+        assert s.scalar(select(func.count()).select_from(ScorecardAnswer)) == n
+    # another scorecard answered on the stored reports, without analysing them again
+    mine = tmp_path / "mine.toml"
+    mine.write_text('version = "1"\nlanguages = ["en"]\n[[criteria]]\nid = "calm"\nquestion = "Calm?"\n'
+                    'metric = "longest_dead_air_s"\nmax = 10\n', encoding="utf-8")
+    code, _, _ = run_cli([str(d), "--db", db, "--csv", out_csv, "--scorecard", str(mine)])
+    cols = list(next(iter(read_csv(out_csv).values())).keys())
+    assert code == 0 and cols[-3:] == ["scorecard_score", "scorecard_passed", "qa_calm"]
+    code, _, _ = run_cli([str(d), "--db", db, "--csv", out_csv, "--scorecard", "none"])
+    assert code == 0 and not any(c.startswith("qa_") for c in next(iter(read_csv(out_csv).values())))
+    # a bad scorecard stops the batch before anything is scored, naming the line
+    mine.write_text(mine.read_text().replace("longest_dead_air_s", "silence"), encoding="utf-8")
+    snippet(d / "anna" / "new.wav", start_s=5.0, dur_s=3.0)
+    with Store(db) as store:
+        before = store.count(Report)
+    code, _, err = run_cli([str(d), "--db", db, "--scorecard", str(mine)])
+    assert code == 1 and "line 6: criterion 'calm': unknown metric 'silence'" in err
+    with Store(db) as store:
+        assert store.count(Report) == before == 2
+
+
+def test_summary_html_scorecard_pass_rates_per_criterion_agent_and_week():
+    import datetime as dt
+
+    from tonecoach.batch.export import render_summary_html
+    from tonecoach.batch.runner import BatchResult, CallSummary, FileResult
+    from tonecoach.scorecard import parse_scorecard
+
+    card = parse_scorecard('version = "7"\nname = "north"\nlanguages = ["en"]\ntarget = 60\n'
+                           '[[criteria]]\nid = "greet"\nquestion = "Greeted?"\n[criteria.yes_if]\nen = ["hello"]\n'
+                           '[[criteria]]\nid = "calm"\nquestion = "Calm?"\nmetric = "longest_dead_air_s"\nmax = 10\n')
+
+    def call(rid, greet, calm, score, passed):
+        return CallSummary(rid, 60.0, "en", "base", "r1", "left", {"tone_score": 70.0}, None, (), (),
+                           {"score": score, "passed": passed, "answers": {"greet": greet, "calm": calm}})
+
+    w1 = dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC).timestamp()  # ISO week 2026-W45
+    w2 = dt.datetime(2026, 11, 10, 12, tzinfo=dt.UTC).timestamp()  # 2026-W46
+    files = [
+        FileResult("a/1.wav", "scored", "1" * 64, agent="anna", call=call(1, "yes", "yes", 100.0, True), modified=w1),
+        FileResult("a/2.wav", "scored", "2" * 64, agent="anna", call=call(2, "no", "yes", 50.0, False), modified=w2),
+        FileResult("b/3.wav", "scored", "3" * 64, agent="bob", call=call(3, "no", "not_applicable", 0.0, False), modified=w2),
+        FileResult("b/3b.wav", "duplicate", "3" * 64, agent="bob", call=call(3, "no", "not_applicable", 0.0, False),
+                   modified=w2),
+    ]
+    res = BatchResult(files, "base", "r1", "inline")
+    res.scorecard = card
+    page = render_summary_html(res)
+    assert "Scorecard: north 7" in page and "target 60%: 1 of 3 call(s) passed" in page
+    # greet: 1 yes, 2 no -> 33%; calm: 2 yes, 1 n/a -> 100% (n/a does not count)
+    assert "<td class='n'>1</td><td class='n'>2</td><td class='n'>0</td><td class='n'>33%</td>" in page
+    assert "<td class='n'>2</td><td class='n'>0</td><td class='n'>1</td><td class='n'>100%</td>" in page
+    assert "<tr><td>anna</td><td class='n'>2</td><td class='n'>75</td><td class='n'>1 of 2</td><td>greet (1)</td></tr>" in page
+    assert "<tr><td>bob</td><td class='n'>1</td><td class='n'>0</td><td class='n'>0 of 1</td><td>greet (1)</td></tr>" in page
+    assert "<th class='n'>2026-W45</th><th class='n'>2026-W46</th>" in page
+    assert "<tr><td><code>greet</code></td><td class='n'>100%</td><td class='n'>0%</td></tr>" in page
+    assert "<tr><td><b>mean score</b></td><td class='n'><b>100</b></td><td class='n'><b>25</b></td></tr>" in page

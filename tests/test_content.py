@@ -81,14 +81,19 @@ def test_customer_sentiment_turnaround() -> None:
     class T:
         role: str
         n_words: int
-        warmth: float
+        sentiment: float
         markers: tuple = ()
         start_s: float = 0.0
         end_s: float = 1.0
+        segment: int = 0
 
-    up = customer_sentiment([T("customer", 5, 0.1), T("agent", 5, 0.5), T("customer", 5, 0.2), T("customer", 5, 0.6),
-                             T("customer", 5, 0.7)], RUBRIC)
+    up = customer_sentiment([T("customer", 5, 0.1, segment=0), T("agent", 5, 0.5, segment=1), T("customer", 5, 0.2, segment=2),
+                             T("customer", 5, 0.6, segment=3), T("customer", 5, 0.7, segment=4)], RUBRIC)
     assert up["trend"] == "improved" and up["start"] == pytest.approx(0.15) and up["end"] == pytest.approx(0.65)
+    assert up["method"] == "sentiment head on each customer turn"
+    assert [t["segment"] for t in up["turns"]] == [0, 2, 3, 4]  # every customer turn with its score
+    assert [t["segment"] for t in up["behind_shift"]["start"]] == [0, 2]
+    assert [t["sentiment"] for t in up["behind_shift"]["end"]] == [0.6, 0.7]
     down = customer_sentiment([T("customer", 5, 0.6), T("customer", 5, 0.1)], RUBRIC)
     assert down["trend"] == "worsened"
     assert customer_sentiment([T("customer", 5, 0.6)], RUBRIC) is None
@@ -149,7 +154,7 @@ class Ch:
         return self.samples
 
 
-def test_non_english_call_scores_on_the_translation(wording_model) -> None:
+def test_non_english_call_scores_on_the_translation_when_asked(wording_model) -> None:
     segs = [seg("A", 0.0, "Bardzo przepraszam, rozumiem pana frustrację. Zaraz to sprawdzę."),
             seg("C", 6.0, "To skandal, nadal nie działa!")]
     fake = FakeTranscriber()
@@ -165,12 +170,14 @@ def test_non_english_call_scores_on_the_translation(wording_model) -> None:
     assert {m["category"] for m in agent["markers"]} >= {"apology", "empathy", "ownership"}  # Polish lexicon
     assert content["via_translation"] is True and content["lexicon"] is True
     assert content["overall"]["score"] is not None and content["score"] is not None
-    # --no-translate: the model reads the Polish text, marked and warned
+    # the default: the multilingual model reads the Polish text itself, no warning needed
     w2: list[str] = []
     c2, _ = analyze_wording(segs, roles=ROLES, language="pl", model=wording_model, translations=None, rubric=RUBRIC,
                             tone=tone, warnings=w2)
-    assert c2["turns"][0]["model_input"] == "untranslated" and not c2["via_translation"]
-    assert any("untranslated pl" in w for w in w2)
+    assert c2["turns"][0]["model_input"] == "original" and not c2["via_translation"]
+    assert c2["turns"][0]["politeness"] > 0.5 and not any("untranslated" in w for w in w2)
+    cust = c2["turns"][1]
+    assert cust["sentiment"] is not None and cust["sentiment"] < c2["turns"][0]["sentiment"]  # "To skandal" is negative
 
 
 def test_language_without_lexicon_is_model_only(wording_model) -> None:
@@ -225,18 +232,18 @@ def test_sample_calls_content(sample_reports) -> None:
 
 @pytest.mark.shared_data
 @pytest.mark.slow
-def test_real_german_speech_is_scored_via_translation(analyzer, shared_data) -> None:
-    """German has no lexicon: markers are empty, the model reads Whisper's English translation."""
+def test_real_german_speech_is_scored_directly(analyzer, shared_data) -> None:
+    """German has no lexicon: markers are empty, the multilingual model reads the German transcript itself."""
     rep = analyzer.analyze(str(shared_data / "speech_multilingual" / "leopard_test_de.wav"))
     assert rep.language.code == "de"
     c = rep.content
     assert c["lexicon"] is False and c["scores"].startswith("model only")
     agent = [t for t in c["turns"] if t["role"] == "agent"]
     assert agent and all(t["markers"] == [] for t in agent)
-    assert c["via_translation"] is True
+    assert c["via_translation"] is False
     t = agent[0]
-    assert t["model_input"] == "translation" and t["translation"] and t["translation"] != rep.segments[0].text
-    assert re.search(r"[A-Za-z]", t["translation"]) and 0 <= t["politeness"] <= 1
+    assert t["model_input"] == "original" and "translation" not in t and 0 <= t["politeness"] <= 1
+    assert t["transcript"]["reliable"] is True and t["transcript"]["mean_word_probability"] > 0.5
     assert any("no marker lexicon for language 'de'" in w for w in rep.warnings)
 
 

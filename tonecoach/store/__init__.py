@@ -9,7 +9,9 @@
 
 Tables (SQLAlchemy models in :mod:`tonecoach.store.models`, schema by Alembic
 migrations): ``teams``, ``users``, ``recordings``, ``reports``, ``comments``,
-``batch_items``, ``agent_reports`` (who uploaded a report, and its review).
+``batch_items``, ``agent_reports`` (who uploaded a report, and its review), and the QA scorecards'
+(``scorecards``, ``scorecard_answers``, ``scorecard_reviews``, ``scorecard_disputes``,
+``scorecard_acknowledgements``: :mod:`tonecoach.store.qa`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .db import DEFAULT_BUSY_TIMEOUT_S, create_store_engine, default_data_dir, i
 from .errors import StoreError, StoreLockedError
 from .files import audio_path, sha256_bytes, sha256_file, store_audio
 from .models import ROLES, Base, BatchItem, Comment, Recording, Report, Team, User
+from .qa import TeamScorecard  # noqa: F401 - registers the scorecard tables with Base
 from .review import AgentReport  # registers the agent_reports table with Base
 
 __all__ = [

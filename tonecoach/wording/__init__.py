@@ -2,8 +2,11 @@
 
 * :func:`find_markers` finds the helping and hurting phrases of an utterance
   from the per-language lexicons in ``tonecoach/data/lexicons``;
-* :class:`WordingModel` scores politeness and warmth (0-1) with small heads on
-  the bundled all-MiniLM-L6-v2 sentence embeddings;
+* :class:`WordingModel` scores politeness, warmth and sentiment (0-1) with
+  small calibrated heads on the bundled multilingual-e5-small embeddings, in
+  the text's own language;
+* :mod:`~tonecoach.wording.reliability` decides whether a turn's transcript
+  can be scored at all;
 * :func:`turn_wording` does both for every turn of a call;
   :func:`~tonecoach.wording.analysis.analyze_wording` builds the report's
   ``content`` side from them.

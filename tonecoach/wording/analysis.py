@@ -1,10 +1,13 @@
-"""The wording stage of a call, as the Analyzer runs it: translation, per-turn wording, content side.
+"""The wording stage of a call, as the Analyzer runs it: transcript checks, per-turn wording, content side.
 
 :func:`translate_turns` asks Whisper for an English translation of each agent
-turn of a non-English call (the ``translate`` task on the turn's audio);
-:func:`analyze_wording` composes the per-turn wording, the content score, the
-customer's sentiment, the rewording feedback, the tone/content mismatches,
-the overall score and the summary into the report's ``content`` mapping.
+turn of a non-English call (the ``translate`` task on the turn's audio; only
+with ``--translate``); :func:`analyze_wording` composes the per-turn wording,
+the content score, the customer's sentiment, the rewording feedback, the
+tone/content mismatches, the overall score and the summary into the report's
+``content`` mapping. When most of the agent's words come from turns whose
+transcript failed its checks, the content score is marked unreliable and
+weighs nothing in the overall score.
 """
 
 from __future__ import annotations
@@ -69,34 +72,50 @@ def translate_turns(transcriber, segments: Sequence[Segment], roles: Mapping[str
 def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], language: str | None,
                     model: WordingModel | None, translations: Mapping[int, str] | None, rubric: Rubric,
                     tone: ToneResult, warnings: list[str],
-                    feedback: Sequence[FeedbackItem] = ()) -> tuple[dict[str, Any], list[FeedbackItem]]:
+                    feedback: Sequence[FeedbackItem] = (), checks: Sequence[Any] | None = None,
+                    redecoded: Mapping[int, Segment] | None = None) -> tuple[dict[str, Any], list[FeedbackItem]]:
     """The report's ``content`` mapping and the wording feedback items (rewordings and mismatches).
 
     ``feedback`` is what the call has been told so far (tone, conversation):
     it can fill the "work on first" list when few score metrics cost points.
+    ``checks`` (one per segment) and ``redecoded`` come from
+    :mod:`tonecoach.wording.reliability`.
     """
     lang = normalize_language(language) or "en"
     model_info: dict[str, Any] = {}
+    kw = dict(roles=roles, language=lang, translations=translations, checks=checks, redecoded=redecoded)
     try:
-        turns = turn_wording(segments, roles=roles, language=lang, model=model, translations=translations, warnings=warnings)
+        turns = turn_wording(segments, model=model, warnings=warnings, **kw)
         if model is not None:
             model_info = model.describe()
     except ModelNotAvailableError as exc:
         warnings.append(f"wording model unavailable ({exc}); content is scored from phrase markers only")
-        turns = turn_wording(segments, roles=roles, language=lang, model=None, translations=translations)
+        turns = turn_wording(segments, model=None, **kw)
+    agent_turns = [t for t in turns if t.role == "agent"]
+    reliability = transcript_reliability(turns, rubric)
+    if reliability["unscored_turns"]:
+        warnings.append(f"{reliability['unscored_turns']} turn(s) not scored for wording: their transcript is unreliable "
+                        "(see each turn's 'unscored')")
     values, evidence = content_values(turns, rubric)
     score, metrics = score_content(values, rubric, evidence=evidence)
-    overall = overall_score(tone.score, score, rubric)
+    if not reliability["reliable"]:
+        warnings.append(f"content score unreliable: {reliability['reason']}; it weighs nothing in the overall score")
+    overall = overall_score(tone.score, score if reliability["reliable"] else None, rubric)
+    if not reliability["reliable"] and score is not None:
+        overall["combined"] += " (content unreliable, weighted 0)"
+        overall["content_weight_used"] = 0.0
     rewording = rewording_feedback(turns, rubric)
     mismatches = tone_content_mismatches(segments, turns, rubric)
-    tops = priorities(tone.metrics, metrics, overall, feedback=[*feedback, *rewording, *mismatches])
-    agent_turns = [t for t in turns if t.role == "agent"]
+    tops = priorities(tone.metrics, metrics if reliability["reliable"] else [], overall,
+                      feedback=[*feedback, *rewording, *mismatches])
     content = {
         "score": score,
+        "reliable": reliability["reliable"],
+        "transcript": reliability,
         "metrics": [asdict(m) for m in metrics],
         "overall": overall,
-        "summary": summary(tone.score, score, overall, tops),
-        "customer": customer_sentiment(turns, rubric),
+        "summary": summary(tone.score, score if reliability["reliable"] else None, overall, tops),
+        "customer": customer_sentiment(turns, rubric, segments=segments),
         "language": lang,
         "lexicon": lang in available_languages(),
         "scores": "markers and model" if lang in available_languages() else "model only (no lexicon for this language)",
@@ -108,3 +127,19 @@ def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], la
         "rubric_version": rubric.version,
     }
     return content, [*rewording, *mismatches]
+
+
+def transcript_reliability(turns, rubric: Rubric) -> dict[str, Any]:
+    """Whether the content score can be trusted: the share of the agent's words in turns left unscored."""
+    t = rubric.data.get("content", {}).get("transcript", {})
+    limit = float(t.get("max_unreliable_agent_word_share", 0.5))
+    agent = [x for x in turns if x.role == "agent"]
+    words = sum(x.n_words for x in agent)
+    bad = sum(x.n_words for x in agent if x.unscored)
+    share = bad / words if words else 0.0
+    out: dict[str, Any] = {"unscored_turns": sum(1 for x in turns if x.unscored), "agent_words": words,
+                           "agent_words_unreliable": bad, "unreliable_share": round(share, 3), "limit": limit,
+                           "reliable": share <= limit}
+    out["reason"] = (f"{share:.0%} of the agent's words are in turns whose transcript failed its checks (limit {limit:.0%})"
+                     if share > limit else "")
+    return out

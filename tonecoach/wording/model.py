@@ -1,19 +1,29 @@
-"""Politeness and warmth scores: small linear heads on all-MiniLM-L6-v2 sentence embeddings.
+"""Politeness, warmth and sentiment scores: small calibrated linear heads on a multilingual sentence encoder.
 
 The heads (``models/wording_heads.json``, written by
 ``scripts/train_wording.py``; see ``models/WORDING_MODEL_CARD.md``) are plain
-weights over three feature blocks (:mod:`tonecoach.wording.features`): the
-sentence embedding, the marker categories and word n-gram TF-IDF. A head's
-raw output is mapped to [0, 1] by a logistic calibration fitted on the
-training data: the score is the probability that the text belongs to the top
-rather than the bottom quartile of its training scale (politeness: the
-Stanford Politeness Corpus' normalised score; warmth: rated conversational
-receptiveness). 1 is most polite / warmest.
+weights over feature blocks (:mod:`tonecoach.wording.features`):
 
-The encoder is the bundled MiniLM (English). Text longer than
-``max_chunk_words`` is scored in chunks and the chunk scores averaged,
-weighted by their word counts, so a 10,000-word turn is scored whole rather
-than cut at the encoder's 256 tokens.
+``embedding``
+    the sentence embedding of the bundled multilingual-e5-small
+    (:mod:`tonecoach.wording.encoders`), L2-normalised;
+``markers``
+    ``log(1 + count)`` of each marker category of the text's lexicon;
+``vader``
+    VADER's compound, positive, negative and neutral shares (English only).
+
+Each score may have several heads, each for a set of languages ("*" for
+any): text in a language is scored by the first head that lists it, else by
+the "*" head. A head's linear output is mapped to [0, 1] by the calibration
+fitted on out-of-fold outputs of its training data (Platt or isotonic); the
+score is the probability that the text belongs to the top rather than the
+bottom of its training scale (politeness: the Stanford Politeness Corpus;
+warmth: rated conversational receptiveness; sentiment: positive versus
+negative). 1 is most polite / warmest / most positive.
+
+Text longer than ``max_chunk_words`` is scored in chunks and the chunk scores
+averaged, weighted by their word counts, so a 10,000-word turn is scored
+whole rather than cut at the encoder's 512 tokens.
 """
 
 from __future__ import annotations
@@ -30,15 +40,17 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import ModelNotAvailableError
-from .features import l2_normalize, marker_vector, tfidf_vector
+from .features import marker_vector, vader_vector
 
-__all__ = ["HEADS_FORMAT", "default_heads_path", "Head", "WordingHeads", "WordingModelOptions", "WordingModel",
-           "chunk_words"]
+__all__ = ["HEADS_FORMAT", "SCORES", "default_heads_path", "Calibration", "Head", "WordingHeads", "WordingModelOptions",
+           "WordingModel", "chunk_words"]
 
 log = logging.getLogger("tonecoach")
 
-HEADS_FORMAT = "tonecoach-wording-heads/1"
-_BLOCKS = ("embedding", "markers", "tfidf")
+HEADS_FORMAT = "tonecoach-wording-heads/2"
+SCORES = ("politeness", "warmth", "sentiment")
+_BLOCKS = ("embedding", "markers", "vader")
+_VADER_DIM = 4
 
 
 def default_heads_path() -> Path:
@@ -55,49 +67,79 @@ def default_heads_path() -> Path:
 
 
 @dataclass(frozen=True)
-class Head:
-    """One linear head: ``sigmoid(a * (w . x + intercept) + b)`` over the named blocks."""
+class Calibration:
+    """Raw head output -> probability: ``platt`` (a logistic map) or ``isotonic`` (a monotone step map)."""
 
-    name: str
+    method: str
+    a: float = 1.0
+    b: float = 0.0
+    x: tuple[float, ...] = ()
+    y: tuple[float, ...] = ()
+
+    def __call__(self, raw: np.ndarray) -> np.ndarray:
+        raw = np.asarray(raw, dtype=np.float64)
+        if self.method == "isotonic":
+            return np.interp(raw, np.asarray(self.x), np.asarray(self.y))
+        z = np.clip(self.a * raw + self.b, -60.0, 60.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Calibration":
+        m = str(d.get("method", "platt"))
+        if m == "isotonic":
+            return cls("isotonic", x=tuple(float(v) for v in d["x"]), y=tuple(float(v) for v in d["y"]))
+        if m != "platt":
+            raise ValueError(f"unknown calibration {m!r}")
+        return cls("platt", a=float(d["a"]), b=float(d["b"]))
+
+
+@dataclass(frozen=True)
+class Head:
+    """One linear head: ``calibration(w . x + intercept)`` over the named blocks, for some languages."""
+
+    score: str
+    languages: tuple[str, ...]
     blocks: tuple[str, ...]
     coef: Mapping[str, np.ndarray]
     intercept: float
-    calibration: tuple[float, float]
-    tfidf_index: Mapping[str, int] = field(default_factory=dict)
-    tfidf_idf: np.ndarray | None = None
-    ngram_range: tuple[int, int] = (1, 2)
+    calibration: Calibration
     description: str = ""
 
-    def raw(self, emb: np.ndarray, markers: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Linear output for ``n`` texts: ``emb`` (n, 384) normalised, ``markers`` (n, k)."""
-        out = np.full(len(texts), self.intercept, dtype=np.float64)
-        if "embedding" in self.blocks:
-            out += emb @ self.coef["embedding"]
-        if "markers" in self.blocks:
-            out += markers @ self.coef["markers"]
-        if "tfidf" in self.blocks and self.tfidf_idf is not None:
-            w = self.coef["tfidf"]
-            out += np.array([tfidf_vector(t, index=self.tfidf_index, idf=self.tfidf_idf, ngram_range=self.ngram_range) @ w
-                             for t in texts])
+    def applies_to(self, language: str) -> bool:
+        return language in self.languages or "*" in self.languages
+
+    def raw(self, blocks: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Linear output for ``n`` texts; ``blocks[name]`` has shape ``(n, width)``."""
+        n = next(iter(blocks.values())).shape[0]
+        out = np.full(n, self.intercept, dtype=np.float64)
+        for b in self.blocks:
+            out += blocks[b] @ self.coef[b]
         return out
 
-    def probability(self, raw: np.ndarray) -> np.ndarray:
-        a, b = self.calibration
-        z = np.clip(a * raw + b, -60.0, 60.0)
-        return 1.0 / (1.0 + np.exp(-z))
+    def probability(self, blocks: Mapping[str, np.ndarray]) -> np.ndarray:
+        return self.calibration(self.raw(blocks))
 
 
 @dataclass(frozen=True)
 class WordingHeads:
-    """The politeness and warmth heads, the encoder they expect and the marker categories they read."""
+    """The heads of every score, the encoder they expect and the marker categories they read."""
 
     path: str
     version: str
     encoder: str
     embedding_dim: int
     marker_categories: tuple[str, ...]
-    heads: Mapping[str, Head]
+    heads: tuple[Head, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def head_for(self, score: str, language: str) -> Head | None:
+        """The head that scores ``score`` for ``language``: one that lists the language, else a "*" head."""
+        cands = [h for h in self.heads if h.score == score]
+        return next((h for h in cands if language in h.languages), next((h for h in cands if "*" in h.languages), None))
+
+    @property
+    def scores(self) -> tuple[str, ...]:
+        return tuple(s for s in SCORES if any(h.score == s for h in self.heads))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> "WordingHeads":
@@ -112,36 +154,35 @@ class WordingHeads:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ModelNotAvailableError(f"could not read the wording heads '{p}': {exc}") from None
-        if data.get("format") != HEADS_FORMAT:
-            raise ModelNotAvailableError(f"'{p}' is not a {HEADS_FORMAT} file (format {data.get('format')!r})")
-        cats = tuple(data["marker_categories"])
-        dim = int(data["encoder"]["dim"])
-        heads = {}
-        for name, h in data["heads"].items():
-            blocks = tuple(h["blocks"])
-            if not set(blocks) <= set(_BLOCKS):
-                raise ModelNotAvailableError(f"'{p}': head {name!r} has unknown blocks {blocks}")
-            coef = {b: np.asarray(h["coef"][b], dtype=np.float64) for b in blocks}
-            tf = h.get("tfidf") or {}
-            vocab = tf.get("vocabulary") or []
-            expected = {"embedding": dim, "markers": len(cats), "tfidf": len(vocab)}
-            for b in blocks:
-                if coef[b].shape != (expected[b],):
-                    raise ModelNotAvailableError(f"'{p}': head {name!r} block {b} has {coef[b].shape[0]} weights, "
-                                                 f"expected {expected[b]}")
-            heads[name] = Head(
-                name=name, blocks=blocks, coef=coef, intercept=float(h["intercept"]),
-                calibration=(float(h["calibration"]["a"]), float(h["calibration"]["b"])),
-                tfidf_index={w: i for i, w in enumerate(vocab)},
-                tfidf_idf=np.asarray(tf["idf"], dtype=np.float64) if vocab else None,
-                ngram_range=tuple(tf.get("ngram_range", (1, 2))),  # type: ignore[arg-type]
-                description=str(h.get("description", "")),
-            )
+        if not isinstance(data, dict) or data.get("format") != HEADS_FORMAT:
+            got = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise ModelNotAvailableError(f"'{p}' is not a {HEADS_FORMAT} file (format {got!r}); "
+                                         "retrain it with scripts/train_wording.py")
+        try:
+            cats = tuple(data["marker_categories"])
+            dim = int(data["encoder"]["dim"])
+            width = {"embedding": dim, "markers": len(cats), "vader": _VADER_DIM}
+            heads = []
+            for i, h in enumerate(data["heads"]):
+                blocks = tuple(h["blocks"])
+                if not set(blocks) <= set(_BLOCKS):
+                    raise ModelNotAvailableError(f"'{p}': head {i} has unknown blocks {blocks}")
+                coef = {b: np.asarray(h["coef"][b], dtype=np.float64) for b in blocks}
+                for b in blocks:
+                    if coef[b].shape != (width[b],):
+                        raise ModelNotAvailableError(f"'{p}': head {i} ({h['score']}) block {b} has {coef[b].shape} weights, "
+                                                     f"expected {width[b]}")
+                heads.append(Head(score=str(h["score"]), languages=tuple(h["languages"]), blocks=blocks, coef=coef,
+                                  intercept=float(h["intercept"]), calibration=Calibration.from_dict(h["calibration"]),
+                                  description=str(h.get("description", ""))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelNotAvailableError(f"'{p}' is malformed ({type(exc).__name__}: {exc})") from None
+        out = cls(path=str(p), version=str(data.get("version", "")), encoder=str(data["encoder"]["name"]),
+                  embedding_dim=dim, marker_categories=cats, heads=tuple(heads), meta=dict(data.get("meta") or {}))
         for need in ("politeness", "warmth"):
-            if need not in heads:
-                raise ModelNotAvailableError(f"'{p}' has no {need!r} head")
-        return cls(path=str(p), version=str(data.get("version", "")), encoder=str(data["encoder"]["name"]),
-                   embedding_dim=dim, marker_categories=cats, heads=heads, meta=dict(data.get("meta") or {}))
+            if out.head_for(need, "*") is None:
+                raise ModelNotAvailableError(f"'{p}' has no head for {need!r} in every language")
+        return out
 
 
 @dataclass(frozen=True)
@@ -151,8 +192,9 @@ class WordingModelOptions:
     Attributes
     ----------
     encoder : str
-        ``all-MiniLM-L6-v2`` (bundled), a sentence-transformers folder, or a
-        hub name (needs ``allow_download``). Must match the heads' encoder.
+        ``multilingual-e5-small`` (bundled, the heads' encoder), ``all-MiniLM-L6-v2``
+        (bundled, English), a sentence-transformers folder, or a hub name
+        (needs ``allow_download``). Must match the heads' encoder.
     heads_path : str or None
         A heads JSON file; None for ``models/wording_heads.json``.
     batch_size : int
@@ -161,7 +203,7 @@ class WordingModelOptions:
         Longer texts are scored in chunks of this many words.
     """
 
-    encoder: str = "all-MiniLM-L6-v2"
+    encoder: str = "multilingual-e5-small"
     heads_path: str | None = None
     batch_size: int = 64
     max_chunk_words: int = 150
@@ -179,11 +221,10 @@ def chunk_words(text: str, max_words: int) -> list[str]:
 class WordingModel:
     """The encoder and the heads, loaded lazily on first use; thread-safe."""
 
-    def __init__(self, options: WordingModelOptions | None = None, *, heads: WordingHeads | None = None):
+    def __init__(self, options: WordingModelOptions | None = None, *, heads: WordingHeads | None = None, encoder=None):
         self.options = options or WordingModelOptions()
         self._heads = heads
-        self._encoder = None
-        self._resolved = None
+        self._encoder = encoder
         self._lock = threading.Lock()
 
     @property
@@ -193,45 +234,40 @@ class WordingModel:
         return self._heads
 
     def _load_encoder(self):
-        if self._encoder is None:
-            from ..models import resolve_sentence_model
+        with self._lock:
+            if self._encoder is None:
+                from .encoders import load_encoder
 
-            self._resolved = resolve_sentence_model(self.options.encoder, allow_download=self.options.allow_download)
-            if self._resolved.source != "hub":
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()  # a library prints no bars of its own on the user's terminal
-                self._encoder = SentenceTransformer(self._resolved.path, device="cpu")
-            except ImportError:
-                raise ModelNotAvailableError("wording scores need sentence-transformers: pip install sentence-transformers") from None
-            except (OSError, ValueError, RuntimeError) as exc:
-                raise ModelNotAvailableError(f"could not load the sentence model at {self._resolved.path}: {exc}") from None
+                want = self.heads.encoder
+                if want not in (self.options.encoder, f"intfloat/{self.options.encoder}"):
+                    raise ModelNotAvailableError(f"the wording heads expect the encoder '{want}', not '{self.options.encoder}'")
+                self._encoder = load_encoder(self.options.encoder, allow_download=self.options.allow_download,
+                                             batch_size=self.options.batch_size)
         return self._encoder
 
     def describe(self) -> dict[str, Any]:
         h = self.heads
-        r = self._resolved
-        return {"encoder": h.encoder, "encoder_source": r.source if r else None, "heads": h.path, "heads_version": h.version}
+        enc = self._encoder
+        return {"encoder": h.encoder, "encoder_source": getattr(enc, "source", None), "heads": h.path, "heads_version": h.version,
+                "scores": list(h.scores)}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalised sentence embeddings, shape ``(len(texts), dim)``."""
         if not texts:
             return np.zeros((0, self.heads.embedding_dim))
-        enc = self._load_encoder()
-        with self._lock:
-            e = enc.encode(list(texts), batch_size=self.options.batch_size, convert_to_numpy=True, show_progress_bar=False)
-        return l2_normalize(np.asarray(e, dtype=np.float64))
+        return self._load_encoder().encode(list(texts))
 
-    def score(self, texts: Sequence[str], marker_categories: Sequence[Sequence[str]]) -> list[dict[str, float | None]]:
-        """Politeness and warmth in [0, 1] for each text (None for a text with no words).
+    def score(self, texts: Sequence[str], marker_categories: Sequence[Sequence[str]], *,
+              language: str | Sequence[str] = "en") -> list[dict[str, float | None]]:
+        """Politeness, warmth (and sentiment, when the heads have it) in [0, 1] for each text.
 
         ``marker_categories[i]`` lists the category of every marker found in
         ``texts[i]`` (by the lexicon of its language; see :func:`find_markers`).
+        ``language`` is one ISO 639-1 code for all texts or one per text; it
+        picks the head. A text with no words gets None.
         """
         heads = self.heads
+        langs = [language] * len(texts) if isinstance(language, str) else list(language)
         pieces: list[str] = []
         owner: list[int] = []
         weight: list[float] = []
@@ -242,23 +278,34 @@ class WordingModel:
                 pieces.append(c)
                 owner.append(i)
                 weight.append(float(len(c.split())))
-        out: list[dict[str, float | None]] = [{"politeness": None, "warmth": None} for _ in texts]
+        names = heads.scores
+        out: list[dict[str, float | None]] = [{n: None for n in names} for _ in texts]
         if not pieces:
             return out
         emb = self.embed(pieces)
-        # marker counts belong to the whole text; each chunk gets its text's counts scaled by its word share
         totals = np.zeros(len(texts))
         for o, w in zip(owner, weight):
             totals[o] += w
+        # marker counts belong to the whole text; each chunk gets its text's counts scaled by its word share
         counts = [np.expm1(marker_vector(cats, heads.marker_categories)) for cats in marker_categories]
-        mk = np.stack([np.log1p(counts[o] * (w / totals[o])) for o, w in zip(owner, weight)])
-        for name in ("politeness", "warmth"):
-            h = heads.heads[name]
-            p = h.probability(h.raw(emb, mk, pieces))
-            acc = np.zeros(len(texts))
-            for o, w, v in zip(owner, weight, p):
-                acc[o] += w * v
+        blocks: dict[str, np.ndarray] = {
+            "embedding": emb,
+            "markers": np.stack([np.log1p(counts[o] * (w / totals[o])) for o, w in zip(owner, weight)]),
+        }
+        if any("vader" in h.blocks for h in heads.heads):
+            blocks["vader"] = np.stack([vader_vector(p) if langs[o] == "en" else np.zeros(_VADER_DIM)
+                                        for p, o in zip(pieces, owner)])
+        owner_a, weight_a = np.asarray(owner), np.asarray(weight)
+        for name in names:
+            prob = np.full(len(pieces), np.nan)
+            for lang in set(langs[o] for o in owner):
+                h = heads.head_for(name, lang)
+                rows = np.flatnonzero(np.array([langs[o] == lang for o in owner]))
+                if h is None or rows.size == 0:
+                    continue
+                prob[rows] = h.probability({b: v[rows] for b, v in blocks.items()})
             for i in set(owner):
-                out[i][name] = float(acc[i] / totals[i]) if totals[i] > 0 else None
+                m = (owner_a == i) & np.isfinite(prob)
+                if m.any():
+                    out[i][name] = float(np.sum(prob[m] * weight_a[m]) / np.sum(weight_a[m]))
         return out
-

@@ -1,11 +1,23 @@
 """``tonecoach score-text``: one utterance per line in, one JSON object per line out.
 
-Each output line is ``{"text", "politeness", "warmth", "markers": [...]}``
+Each output line is ``{"text", "politeness", "warmth", "sentiment", "markers": [...]}``
 plus ``language``, ``lexicon`` (false: no lexicon for the language, scores
-are model-only), ``model_input`` and, for lines that could not be scored,
-``warning``. Scores are in [0, 1] (1 = most polite / warmest), or null for a
-line without words. Lines are scored in batches, so the encoder sees many
-sentences at once. Output order is input order; nothing is dropped.
+are model-only), ``model_input`` and, for a line that needs a word of
+caution, ``warning``. Scores are in [0, 1] (1 = most polite / warmest / most
+positive), or null for a line that could not be scored. The text is read in
+its own language by the multilingual encoder (no translation). Lines are
+scored in batches, so the encoder sees many sentences at once. Output order is
+input order; nothing is dropped.
+
+What a line can be, and what it gets:
+
+* empty or white space only: no scores, "no words to score";
+* emoji or symbols only: no scores, "no words to score (only emoji or symbols)";
+* binary data or text that is not UTF-8: no scores, "not text";
+* longer than ``LONG_LINE_CHARS``: scored in chunks of words, with a warning;
+* several writing systems (e.g. Hebrew with Latin names, a Latin-script
+  language mixed into a Hebrew line): scored, with a warning naming the
+  scripts, since markers come from one language's lexicon.
 """
 
 from __future__ import annotations
@@ -17,12 +29,17 @@ from typing import Iterable, Iterator, TextIO
 from .lexicon import available_languages, load_lexicon, normalize_language
 from .markers import find_markers
 from .model import WordingModel
+from .reliability import EXPECTED_SCRIPT, script_shares
 
-__all__ = ["score_lines", "run_score_text", "BATCH_LINES"]
+__all__ = ["score_lines", "run_score_text", "line_warnings", "BATCH_LINES", "LONG_LINE_CHARS"]
 
 BATCH_LINES = 256
+LONG_LINE_CHARS = 2000
 #: a line with more than this share of undecodable or control characters is not text
 _MAX_JUNK = 0.1
+#: a second writing system counts when it holds at least this share of the letters
+_MIXED_MIN = 0.1
+_RTL = {"Hebrew", "Arabic"}
 
 
 def _junk_share(line: str) -> float:
@@ -30,6 +47,35 @@ def _junk_share(line: str) -> float:
         return 0.0
     bad = sum(1 for c in line if c == "\ufffd" or (unicodedata.category(c) == "Cc" and c not in "\t"))
     return bad / len(line)
+
+
+def _has_words(line: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LN" for c in line)
+
+
+def line_warnings(line: str, language: str) -> tuple[bool, list[str]]:
+    """Whether ``line`` can be scored, and the warnings it deserves (pure; see the module docstring)."""
+    if _junk_share(line) > _MAX_JUNK:
+        return False, ["not text (binary data or not UTF-8); not scored"]
+    if not line.strip():
+        return False, ["no words to score"]
+    if not _has_words(line):
+        return False, ["no words to score (only emoji or symbols)"]
+    notes = []
+    if len(line) > LONG_LINE_CHARS:
+        notes.append(f"very long line ({len(line):,} characters): scored in chunks of words and averaged")
+    shares = {k: v for k, v in script_shares(line).items() if v >= _MIXED_MIN}
+    if len(shares) > 1:
+        main = next(iter(shares))
+        rest = ", ".join(f"{k} {v:.0%}" for k, v in shares.items())
+        want = EXPECTED_SCRIPT.get(language)
+        if main in _RTL and set(shares) - {main} == {"Latin"}:
+            notes.append(f"right-to-left text with Latin-script words inside ({rest}); scored as {language}, "
+                         f"markers from the {language} lexicon")
+        else:
+            notes.append(f"mixed writing systems ({rest}); the model reads every language, but markers come from the "
+                         f"{language} lexicon only" + (f" ({language} is written in {want})" if want else ""))
+    return True, notes
 
 
 def _batches(lines: Iterable[str], n: int) -> Iterator[list[str]]:
@@ -50,22 +96,19 @@ def score_lines(lines: Iterable[str], *, language: str = "en", model: WordingMod
     model = model or WordingModel()
     lexicon = load_lexicon(lang)
     has_lex = lang in available_languages()
-    kind = "original" if lang == "en" else "untranslated"
     for batch in _batches(lines, batch_lines):
-        junk = [_junk_share(t) > _MAX_JUNK for t in batch]
-        texts = ["" if j else t for t, j in zip(batch, junk)]
-        markers = [find_markers(t, language=lang, lexicon=lexicon) if lexicon else () for t in texts]
-        scores = model.score(texts, [[m.category for m in ms] for ms in markers])
-        for t, j, ms, sc in zip(batch, junk, markers, scores):
-            row = {"text": t, "politeness": _r(sc["politeness"]), "warmth": _r(sc["warmth"]),
-                   "markers": [m.to_dict() for m in ms], "language": lang, "lexicon": has_lex,
-                   "model_input": kind if sc["politeness"] is not None else "none"}
-            if j:
-                row["warning"] = "not text (binary data or not UTF-8); not scored"
-            elif sc["politeness"] is None:
-                row["warning"] = "no words to score"
-            elif lang != "en":
-                row["warning"] = f"model scores of untranslated {lang} text are less reliable (the heads were trained on English)"
+        checked = [line_warnings(t, lang) for t in batch]
+        texts = [t if ok else "" for t, (ok, _) in zip(batch, checked)]
+        markers = [find_markers(t, language=lang, lexicon=lexicon) if lexicon and t else () for t in texts]
+        scores = model.score(texts, [[m.category for m in ms] for ms in markers], language=lang)
+        for t, (ok, notes), ms, sc in zip(batch, checked, markers, scores):
+            row = {"text": t, "politeness": _r(sc.get("politeness")), "warmth": _r(sc.get("warmth")),
+                   "sentiment": _r(sc.get("sentiment")), "markers": [m.to_dict() for m in ms], "language": lang,
+                   "lexicon": has_lex, "model_input": "original" if sc.get("politeness") is not None else "none"}
+            if ok and sc.get("politeness") is None:
+                notes = [*notes, "no words to score"]
+            if notes:
+                row["warning"] = "; ".join(notes)
             yield row
 
 

@@ -5,7 +5,10 @@
 - :mod:`.service`: the work (one shared Analyzer, queued analyses, uploads, clips, re-takes)
 - :mod:`.handlers`: Gradio event handlers; who is asking comes from the login, every time
 - :mod:`.app`: the Blocks layout
-- :mod:`.render`: HTML fragments and table rows
+- :mod:`.render`: HTML fragments and table rows (worded by :mod:`tonecoach.coaching`)
+- :mod:`.progress`: one progress bar per analysis, moved on between the analyzer's steps
+- :mod:`.drill`: the re-take drill's "before", a line measured again on the stored call
+- :mod:`.login`: the login page (in place of Gradio's form) and the lockout's message on it
 - :mod:`.security`: login throttle, sessions, the origin check, the upload cache's owners, per-user limits
 - :mod:`.server`: store, first admin, login and logout, the guards around Gradio, the queue, uvicorn
 """

@@ -6,6 +6,8 @@
 The Gradio app is mounted in a FastAPI app of our own (``gr.mount_gradio_app``),
 run by uvicorn. Around it (see :mod:`tonecoach.web.security` and ``SECURITY.md``):
 
+- the login page is tonecoach's (:class:`~.login.LoginPage`), which shows what
+  ``POST /login`` answers, the lockout's wait included;
 - ``POST /login`` and ``POST /logout`` are ours: the login throttle (per name and
   per client address, counted before the password is checked), sessions that end
   (idle time, a new password, a disabled user), and a cookie that stays on the

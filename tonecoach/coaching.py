@@ -304,7 +304,7 @@ def _figures(fb: FeedbackItem, report: CallReport) -> tuple[tuple[str, ...], tup
             figures.append(f"you said: “{said}”")
         used |= {"value", "phrase", "marker"}
     elif cat == "tone_content_mismatch":
-        if ev.get("value"):
+        if ev.get("value") and str(ev["value"]) not in fb.message:  # the message says it, as a rule
             figures.append(str(ev["value"]))
         for k, u, what in (("pitch_sd_semitones", "semitones", "pitch spread in this turn"),
                            ("words_per_minute", "wpm", "pace in this turn")):

@@ -500,10 +500,10 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
         cls = ' class="flagged"' if fbs else ""
         data = f' data-fbs="{" ".join(map(str, fbs))}"' if fbs else ""
         rows.append(
-            f'<tr id="seg-{i}"{cls}{data} style="border-left-color:{spk.colour(seg.speaker)}">'
+            f'<tr id="seg-{i}"{cls}{data} data-c="{spk.slot(seg.speaker)}" style="border-left-color:{spk.colour(seg.speaker)}">'
             f'<td class="time" title="{_clock(seg.start_s)}–{_clock(seg.end_s)}">{_clock(seg.start_s)}</td>'
             f'<td class="who">{spk.label_html(seg.speaker)}</td>'
-            f'<td class="text {spk.text_class(seg.speaker)}" dir="auto">'
+            f'<td class="text" dir="auto">'
             f'{highlight_markers(seg.text, turn_marks.get(i, ()))}</td>'
             f'<td class="marks">{marks}</td></tr>'
         )
@@ -663,6 +663,9 @@ svg .fbm:hover .fbspan,svg .fbm.hl .fbspan{opacity:.3}
 .sid{color:var(--muted);font-size:11px;font-weight:400}
 .spk{font-weight:600;white-space:nowrap}
 .c0{color:var(--c0)}.c1{color:var(--c1)}.c2{color:var(--c2)}.c3{color:var(--c3)}.c4{color:var(--c4)}.c5{color:var(--c5)}.c6{color:var(--c6)}
+tr[data-c="0"] td.text{color:var(--c0)}tr[data-c="1"] td.text{color:var(--c1)}tr[data-c="2"] td.text{color:var(--c2)}
+tr[data-c="3"] td.text{color:var(--c3)}tr[data-c="4"] td.text{color:var(--c4)}tr[data-c="5"] td.text{color:var(--c5)}
+tr[data-c="6"] td.text{color:var(--c6)}
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:5px;vertical-align:baseline}
 table{border-collapse:collapse;width:100%;color:var(--fg)}
 th,td{text-align:start;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}

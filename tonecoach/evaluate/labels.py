@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToneCoachError
+from .references import clock_seconds
 
 __all__ = ["AgentLabel", "CallLabel", "parse_agent_label", "read_labels", "REFERENCE_SUFFIXES"]
 
@@ -68,14 +69,6 @@ class CallLabel:
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3}
 
 
-def _seconds(text: str) -> float:
-    parts = [float(p) for p in text.strip().split(":")]
-    s = 0.0
-    for p in parts:
-        s = s * 60 + p
-    return s
-
-
 def parse_agent_label(text: str) -> AgentLabel:
     """Interpret the ``agent`` column (see the module docstring)."""
     t = (text or "").strip()
@@ -88,7 +81,7 @@ def parse_agent_label(text: str) -> AgentLabel:
     m = re.fullmatch(r"at[:\s]\s*([\d:.]+)\s*s?", low)
     if m:
         try:
-            return AgentLabel("at", _seconds(m.group(1)), t)
+            return AgentLabel("at", clock_seconds(m.group(1)), t)
         except ValueError:
             return AgentLabel("unknown", t, t)
     m = re.fullmatch(r"ref:\s*(.+)|\[([^\]]+)\]", t)

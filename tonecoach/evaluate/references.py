@@ -65,7 +65,8 @@ class Reference:
         return tuple(dict.fromkeys(t.speaker for t in self.turns if t.speaker))
 
 
-def _clock(text: str) -> float:
+def clock_seconds(text: str) -> float:
+    """``"1:02:03,5"``, ``"02:03"`` or ``"12.5"`` -> seconds."""
     parts = [float(p.replace(",", ".")) for p in text.strip().split(":")]
     s = 0.0
     for p in parts:
@@ -110,7 +111,7 @@ def _srt(text: str, path: str) -> Reference:
         body = " ".join(lines[lines.index(times) + 1:])
         m = re.match(r"\s*\[([^\]]+)\]\s*(.*)", body)
         spk, body = (m.group(1), m.group(2)) if m else (None, body)
-        turns.append(RefTurn(_clock(a), _clock(b), spk, body.strip()))
+        turns.append(RefTurn(clock_seconds(a), clock_seconds(b), spk, body.strip()))
     return Reference(path, "srt", tuple(turns))
 
 
@@ -166,7 +167,7 @@ def _txt(text: str, path: str, language: str | None) -> Reference:
         if m:
             if buf:
                 turns.append(RefTurn(start, None, None, " ".join(buf)))
-            buf, start = [], _clock(m.group(1))
+            buf, start = [], clock_seconds(m.group(1))
         elif ln.strip() and (start is not None or not timed):
             buf.append(ln.strip())
     if buf:

@@ -346,6 +346,9 @@ def replace_report(store: Store, viewer: Account, report_id, report: CallReport)
         row.report_json = report.to_json(indent=None)
         row.tone_score, row.content_score = m["tone_score"], m["content_score"]
         row.n_feedback, row.agent_speaker = m["n_feedback"], m["agent_speaker"]
+        from .scorecards import forget_own_answers
+
+        forget_own_answers(s, e.report_id)  # tonecoach answers the scorecard again on the new version
     out = get_entry(store, viewer, e.report_id)
     assert out is not None
     return out

@@ -4,16 +4,22 @@
   whole, with its name, version and digest); ``team_id`` NULL holds the
   bundled default, which teams without their own use. A new revision never
   replaces an old one: answers keep pointing at the scorecard they answered.
-- ``scorecard_answers``: tonecoach's automatic answer to each criterion on a
-  report, with its reason and evidence (JSON), per scorecard revision.
-- ``scorecard_reviews``: a person's answer to a criterion on an agent's report.
-- ``scorecard_disputes``: an agent disputing one answer, with a comment, until
-  a team lead upholds or rejects it.
+- ``scorecard_answers``: tonecoach's automatic answer to each criterion on an
+  analysis (``agent_report_id`` NULL) or on one owner's own version of it
+  (after an agent correction), with its reason and evidence (JSON), per
+  scorecard revision.
+- ``scorecard_reviews``: a person's answer to a criterion on one owner's
+  report (``agent_report_id``; ``report_id`` is the analysis behind it).
+- ``scorecard_disputes``: an agent disputing one answer on their report, with a
+  comment, until a team lead upholds or rejects it.
 - ``scorecard_acknowledgements``: an agent saying they have seen the evaluation.
+
+Nothing of one owner's report reaches another owner of the same analysis:
+each of these rows belongs to an ``agent_reports`` row.
 
 Who may do what is decided in :mod:`tonecoach.store.scorecards`, with the
 rule of :mod:`tonecoach.store.access`. The tables are created by the
-migration ``0004_scorecards``.
+migration ``0004_scorecards`` and tied to owners' reports by ``0005_scorecard_owners``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, Team, User, UTCDateTime, utcnow
+from .review import AgentReport  # noqa: F401 - the table the owner columns refer to
 
 __all__ = ["ANSWER_VALUES", "DISPUTE_STATES", "ScorecardAck", "ScorecardAnswer", "ScorecardDispute", "ScorecardReview",
            "TeamScorecard"]
@@ -61,12 +68,15 @@ class ScorecardAnswer(Base):
 
     __tablename__ = "scorecard_answers"
     __table_args__ = (
-        UniqueConstraint("report_id", "scorecard_id", "criterion_id"),
+        UniqueConstraint("report_id", "agent_report_id", "scorecard_id", "criterion_id",
+                         name="uq_scorecard_answers_report_owner_card_criterion"),
         CheckConstraint(_ANSWER_CHECK, name="answer"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    #: None: answered on the shared analysis; else on this owner's own version of the report
+    agent_report_id: Mapped[int | None] = mapped_column(ForeignKey("agent_reports.id", ondelete="CASCADE"), index=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[str] = mapped_column(String(64))
     answer: Mapped[str] = mapped_column(String(16))
@@ -81,13 +91,13 @@ class ScorecardReview(Base):
     __tablename__ = "scorecard_reviews"
     __table_args__ = (
         # named here: the generated name would pass PostgreSQL's 63 characters
-        UniqueConstraint("report_id", "agent_user_id", "scorecard_id", "criterion_id",
-                         name="uq_scorecard_reviews_report_agent_card_criterion"),
+        UniqueConstraint("agent_report_id", "scorecard_id", "criterion_id", name="uq_scorecard_reviews_owner_card_criterion"),
         CheckConstraint(_ANSWER_CHECK, name="answer"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    agent_report_id: Mapped[int] = mapped_column(ForeignKey("agent_reports.id", ondelete="CASCADE"), index=True)
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"), index=True)
     criterion_id: Mapped[str] = mapped_column(String(64))
@@ -108,6 +118,7 @@ class ScorecardDispute(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    agent_report_id: Mapped[int] = mapped_column(ForeignKey("agent_reports.id", ondelete="CASCADE"), index=True)
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
     criterion_id: Mapped[str] = mapped_column(String(64))
@@ -123,10 +134,11 @@ class ScorecardAck(Base):
     """An agent acknowledging the evaluation of their report under one scorecard revision."""
 
     __tablename__ = "scorecard_acknowledgements"
-    __table_args__ = (UniqueConstraint("report_id", "agent_user_id", "scorecard_id", name="uq_scorecard_acks_report_agent_card"),)
+    __table_args__ = (UniqueConstraint("agent_report_id", "scorecard_id", name="uq_scorecard_acks_owner_card"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    agent_report_id: Mapped[int] = mapped_column(ForeignKey("agent_reports.id", ondelete="CASCADE"), index=True)
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
     created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

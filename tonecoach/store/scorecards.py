@@ -14,6 +14,12 @@ does not exist: reads return None or an empty list, writes raise
 - the **agent** whose call it is acknowledges the evaluation
   (:func:`acknowledge`) or disputes one answer with a comment (:func:`dispute`).
 
+Everything on a report belongs to one owner's report (an ``agent_reports``
+row, the report number users see): two people who uploaded the same audio
+share its analysis, never each other's human answers, disputes or
+acknowledgements. tonecoach's own answers are made from the report the owner
+sees: the shared analysis, or their own version after an agent correction.
+
 A team's scorecard is versioned: saving one that does not parse changes
 nothing (the previous revision stays in force) and raises the
 :class:`~tonecoach.scorecard.ScorecardError` that names each bad line.
@@ -26,7 +32,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..scorecard import ANSWERS, Scorecard, ScorecardResult, evaluate, load_scorecard, parse_scorecard
@@ -36,6 +42,7 @@ from .api import Store
 from .errors import StoreError
 from .models import Report, Team, User, utcnow
 from .qa import ScorecardAck, ScorecardAnswer, ScorecardDispute, ScorecardReview, TeamScorecard
+from .review import AgentReport
 
 __all__ = [
     "MAX_DISPUTE_CHARS",
@@ -51,6 +58,7 @@ __all__ = [
     "default_scorecard_row",
     "dispute",
     "disputes",
+    "forget_own_answers",
     "open_disputes",
     "record_answers",
     "record_in",
@@ -265,7 +273,8 @@ def reports_with_answers(store: Store, row: ScorecardRow, report_ids: Sequence[i
     with store.session() as s:
         for k in range(0, len(ids), 500):
             out.update(s.scalars(select(ScorecardAnswer.report_id).distinct().where(
-                ScorecardAnswer.scorecard_id == row.id, ScorecardAnswer.report_id.in_(ids[k:k + 500]))))
+                ScorecardAnswer.scorecard_id == row.id, ScorecardAnswer.agent_report_id.is_(None),
+                ScorecardAnswer.report_id.in_(ids[k:k + 500]))))
     return out
 
 
@@ -288,7 +297,8 @@ def scorecard_text(store: Store, viewer: Account, team: str | None) -> tuple[Sco
 
 
 def record_answers(store: Store, report_id: int, row: ScorecardRow, result: ScorecardResult) -> None:
-    """Store tonecoach's answers of ``result`` (made with scorecard ``row``) on a report, replacing earlier ones."""
+    """Store tonecoach's answers of ``result`` (made with scorecard ``row``) on analysis ``report_id``, replacing
+    earlier ones."""
     with store.write() as s:
         _record(s, report_id, row.id, result)
 
@@ -298,11 +308,18 @@ def record_in(session, report_id: int, row: ScorecardRow, result: ScorecardResul
     _record(session, report_id, row.id, result)
 
 
-def _record(s, report_id: int, scorecard_id: int, result: ScorecardResult) -> None:
-    old = {a.criterion_id: a for a in s.scalars(select(ScorecardAnswer).where(
-        ScorecardAnswer.report_id == report_id, ScorecardAnswer.scorecard_id == scorecard_id))}
+def _answers_of(report_id: int, owner: int | None, scorecard_id: int):
+    own = ScorecardAnswer.agent_report_id.is_(None) if owner is None else ScorecardAnswer.agent_report_id == owner
+    return select(ScorecardAnswer).where(ScorecardAnswer.report_id == report_id, own,
+                                         ScorecardAnswer.scorecard_id == scorecard_id)
+
+
+def _record(s, report_id: int, scorecard_id: int, result: ScorecardResult, owner: int | None = None) -> None:
+    """Answers on analysis ``report_id``; with ``owner``, on that owner's own version of it."""
+    old = {a.criterion_id: a for a in s.scalars(_answers_of(report_id, owner, scorecard_id))}
     for a in result.answers:
-        row = old.pop(a.id, None) or ScorecardAnswer(report_id=report_id, scorecard_id=scorecard_id, criterion_id=a.id)
+        row = old.pop(a.id, None) or ScorecardAnswer(report_id=report_id, agent_report_id=owner, scorecard_id=scorecard_id,
+                                                     criterion_id=a.id)
         row.answer, row.reason = a.answer, a.reason
         row.evidence_json = json.dumps([dict(e) for e in a.evidence], ensure_ascii=False)
         s.add(row)
@@ -317,31 +334,40 @@ def _agent_team(store: Store, agent_id: int) -> tuple[int | None, str | None]:
     return (row[0], row[1]) if row else (None, None)
 
 
-def _form_scorecard(store: Store, report_id: int, agent_id: int) -> ScorecardRow:
-    """The scorecard a report is reviewed with: the one a person already answered on it, else the team's current."""
+def _form_scorecard(store: Store, e) -> ScorecardRow:
+    """The scorecard an owner's report is reviewed with: the one a person already answered on it, else the team's
+    current."""
     with store.session() as s:
-        sid = s.scalar(select(ScorecardReview.scorecard_id).where(
-            ScorecardReview.report_id == report_id, ScorecardReview.agent_user_id == agent_id)
-            .order_by(ScorecardReview.scorecard_id.desc()).limit(1))
+        sid = s.scalar(select(ScorecardReview.scorecard_id).where(ScorecardReview.agent_report_id == e.report_id)
+                       .order_by(ScorecardReview.scorecard_id.desc()).limit(1))
         if sid is not None:
             return _row(s.get(TeamScorecard, sid))
-    return current_scorecard(store, _agent_team(store, agent_id)[1])
+    return current_scorecard(store, _agent_team(store, e.agent_id)[1])
 
 
-def _auto(store: Store, report_id: int, row: ScorecardRow) -> dict[str, ScorecardAnswer]:
-    """tonecoach's answers with scorecard ``row`` on a report: stored ones, else answered now and stored."""
+def _auto(store: Store, e, row: ScorecardRow) -> dict[str, ScorecardAnswer]:
+    """tonecoach's answers with scorecard ``row`` on the report owner ``e`` sees: stored ones, else answered now and
+    stored (on the shared analysis, or on the owner's own version when they have one)."""
     with store.session() as s:
-        got = {a.criterion_id: a for a in s.scalars(select(ScorecardAnswer).where(
-            ScorecardAnswer.report_id == report_id, ScorecardAnswer.scorecard_id == row.id))}
+        own, shared = s.execute(select(AgentReport.report_json, Report.report_json)
+                                .join(Report, Report.id == AgentReport.report_id)
+                                .where(AgentReport.id == e.report_id)).one()
+        owner = e.report_id if own is not None else None
+        got = {a.criterion_id: a for a in s.scalars(_answers_of(e.analysis_id, owner, row.id))}
         if got:
             return got
-        js = s.scalar(select(Report.report_json).where(Report.id == report_id))
     from ..report import CallReport
 
-    result = evaluate(row.scorecard(store), CallReport.from_json(js), team=row.team)
+    result = evaluate(row.scorecard(store), CallReport.from_json(own or shared), team=row.team)
     with store.write() as s:
-        _record(s, report_id, row.id, result)
-    return _auto(store, report_id, row)
+        _record(s, e.analysis_id, row.id, result, owner)
+    return _auto(store, e, row)
+
+
+def forget_own_answers(session, agent_report_id: int) -> None:
+    """An owner's report got a new version: tonecoach's answers on the old one go (they are made again when read)."""
+    for a in session.scalars(select(ScorecardAnswer).where(ScorecardAnswer.agent_report_id == agent_report_id)):
+        session.delete(a)
 
 
 # -- the review form ---------------------------------------------------------------------------
@@ -352,18 +378,16 @@ def review_form(store: Store, viewer: Account, report_id) -> ReviewForm | None:
     e = get_entry(store, viewer, report_id)
     if e is None:
         return None
-    row = _form_scorecard(store, e.report_id, e.agent_id)
+    row = _form_scorecard(store, e)
     card = row.scorecard(store)
-    auto = _auto(store, e.report_id, row)
+    auto = _auto(store, e, row)
     with store.session() as s:
         reviewer = aliased(User)
         human = {r.criterion_id: (r, name) for r, name in s.execute(
             select(ScorecardReview, reviewer.name).outerjoin(reviewer, reviewer.id == ScorecardReview.reviewer_user_id)
-            .where(ScorecardReview.report_id == e.report_id, ScorecardReview.agent_user_id == e.agent_id,
-                   ScorecardReview.scorecard_id == row.id))}
+            .where(ScorecardReview.agent_report_id == e.report_id, ScorecardReview.scorecard_id == row.id))}
         ack = s.scalar(select(ScorecardAck.created_at).where(
-            ScorecardAck.report_id == e.report_id, ScorecardAck.agent_user_id == e.agent_id,
-            ScorecardAck.scorecard_id == row.id))
+            ScorecardAck.agent_report_id == e.report_id, ScorecardAck.scorecard_id == row.id))
     open_by = {d.criterion_id: d for d in disputes(store, viewer, e.report_id) if d.status == "open"}
     items = []
     for c in card.criteria:
@@ -396,7 +420,7 @@ def answer_criterion(store: Store, viewer: Account, report_id, criterion_id: str
                      note: str | None = None) -> FormItem:
     """A lead's (or admin's) answer to one criterion on an agent's report; ``answer`` None takes it back."""
     e = _lead_entry(store, viewer, report_id)
-    row = _form_scorecard(store, e.report_id, e.agent_id)
+    row = _form_scorecard(store, e)
     if row.scorecard(store).criterion(criterion_id) is None:
         raise StoreError(f"the scorecard has no criterion {criterion_id!r}")
     if answer is not None and answer not in ANSWERS:
@@ -404,18 +428,18 @@ def answer_criterion(store: Store, viewer: Account, report_id, criterion_id: str
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE_CHARS:
         raise StoreError(f"a note is at most {MAX_NOTE_CHARS} characters")
-    _auto(store, e.report_id, row)  # the automatic answers exist before the human one is compared with them
+    _auto(store, e, row)  # the automatic answers exist before the human one is compared with them
     with store.write() as s:
         r = s.scalar(select(ScorecardReview).where(
-            ScorecardReview.report_id == e.report_id, ScorecardReview.agent_user_id == e.agent_id,
-            ScorecardReview.scorecard_id == row.id, ScorecardReview.criterion_id == criterion_id))
+            ScorecardReview.agent_report_id == e.report_id, ScorecardReview.scorecard_id == row.id,
+            ScorecardReview.criterion_id == criterion_id))
         if answer is None:
             if r is not None:
                 s.delete(r)
         else:
             if r is None:
-                r = ScorecardReview(report_id=e.report_id, agent_user_id=e.agent_id, scorecard_id=row.id,
-                                    criterion_id=criterion_id)
+                r = ScorecardReview(report_id=e.analysis_id, agent_report_id=e.report_id, agent_user_id=e.agent_id,
+                                    scorecard_id=row.id, criterion_id=criterion_id)
                 s.add(r)
             r.answer, r.note, r.reviewer_user_id = answer, note, viewer.id
     form = review_form(store, viewer, e.report_id)
@@ -439,13 +463,13 @@ def _own_entry(store: Store, viewer: Account, report_id):
 def acknowledge(store: Store, viewer: Account, report_id) -> _dt.datetime:
     """The agent acknowledges the evaluation of their call (again: the first time stays)."""
     e = _own_entry(store, viewer, report_id)
-    row = _form_scorecard(store, e.report_id, e.agent_id)
+    row = _form_scorecard(store, e)
     with store.write() as s:
-        ack = s.scalar(select(ScorecardAck).where(ScorecardAck.report_id == e.report_id,
-                                                  ScorecardAck.agent_user_id == viewer.id,
+        ack = s.scalar(select(ScorecardAck).where(ScorecardAck.agent_report_id == e.report_id,
                                                   ScorecardAck.scorecard_id == row.id))
         if ack is None:
-            ack = ScorecardAck(report_id=e.report_id, agent_user_id=viewer.id, scorecard_id=row.id)
+            ack = ScorecardAck(report_id=e.analysis_id, agent_report_id=e.report_id, agent_user_id=viewer.id,
+                               scorecard_id=row.id)
             s.add(ack)
             s.flush()
         return _utc(ack.created_at)
@@ -459,16 +483,16 @@ def dispute(store: Store, viewer: Account, report_id, criterion_id: str, comment
         raise StoreError("say why you dispute it: the comment is what your team lead reads")
     if len(comment) > MAX_DISPUTE_CHARS:
         raise StoreError(f"a dispute's comment is at most {MAX_DISPUTE_CHARS} characters")
-    row = _form_scorecard(store, e.report_id, e.agent_id)
+    row = _form_scorecard(store, e)
     if row.scorecard(store).criterion(criterion_id) is None:
         raise StoreError(f"the scorecard has no criterion {criterion_id!r}")
     with store.write() as s:
         if s.scalar(select(ScorecardDispute.id).where(
-                ScorecardDispute.report_id == e.report_id, ScorecardDispute.agent_user_id == viewer.id,
-                ScorecardDispute.criterion_id == criterion_id, ScorecardDispute.status == "open")) is not None:
+                ScorecardDispute.agent_report_id == e.report_id, ScorecardDispute.criterion_id == criterion_id,
+                ScorecardDispute.status == "open")) is not None:
             raise StoreError("this answer is already disputed; your team lead has not settled it yet")
-        d = ScorecardDispute(report_id=e.report_id, agent_user_id=viewer.id, scorecard_id=row.id,
-                             criterion_id=criterion_id, comment=comment, status="open")
+        d = ScorecardDispute(report_id=e.analysis_id, agent_report_id=e.report_id, agent_user_id=viewer.id,
+                             scorecard_id=row.id, criterion_id=criterion_id, comment=comment, status="open")
         s.add(d)
         s.flush()
         return DisputeView(d.id, e.report_id, viewer.name, criterion_id, comment, "open", _utc(d.created_at))
@@ -484,7 +508,7 @@ def _dispute_query(viewer: Account):
 
 
 def _view(d: ScorecardDispute, agent: str, resolver: str | None) -> DisputeView:
-    return DisputeView(d.id, d.report_id, agent, d.criterion_id, d.comment, d.status, _utc(d.created_at),
+    return DisputeView(d.id, d.agent_report_id, agent, d.criterion_id, d.comment, d.status, _utc(d.created_at),
                        resolver, d.resolution, _utc(d.resolved_at))
 
 
@@ -494,7 +518,7 @@ def disputes(store: Store, viewer: Account, report_id) -> list[DisputeView]:
     if e is None:
         return []
     with store.session() as s:
-        q = _dispute_query(viewer).where(ScorecardDispute.report_id == e.report_id).order_by(ScorecardDispute.id)
+        q = _dispute_query(viewer).where(ScorecardDispute.agent_report_id == e.report_id).order_by(ScorecardDispute.id)
         return [_view(*r) for r in s.execute(q)]
 
 
@@ -518,7 +542,7 @@ def resolve_dispute(store: Store, viewer: Account, dispute_id, outcome: str, *, 
     if found is None:
         raise NotFoundError("no such dispute")
     d = found[0]
-    e = get_entry(store, viewer, d.report_id)
+    e = get_entry(store, viewer, d.agent_report_id)
     team_id, _ = _agent_team(store, d.agent_user_id)
     if e is None or not can_review(viewer, e, team_id):
         raise PermissionDeniedError("only the agent's team lead or an admin can settle a dispute")
@@ -542,11 +566,16 @@ def agreement(store: Store, viewer: Account, *, agents: Sequence[str] | None = N
     shown is the latest one's.
     """
     agent = aliased(User)
+    # tonecoach's answer on the report the person reviewed: the owner's own version's, else the analysis's
     q = (select(ScorecardReview.criterion_id, ScorecardReview.answer, ScorecardAnswer.answer, ScorecardReview.scorecard_id)
          .join(agent, agent.id == ScorecardReview.agent_user_id)
+         .join(AgentReport, AgentReport.id == ScorecardReview.agent_report_id)
          .join(ScorecardAnswer, and_(ScorecardAnswer.report_id == ScorecardReview.report_id,
                                      ScorecardAnswer.scorecard_id == ScorecardReview.scorecard_id,
-                                     ScorecardAnswer.criterion_id == ScorecardReview.criterion_id)))
+                                     ScorecardAnswer.criterion_id == ScorecardReview.criterion_id,
+                                     or_(ScorecardAnswer.agent_report_id == ScorecardReview.agent_report_id,
+                                         and_(ScorecardAnswer.agent_report_id.is_(None),
+                                              AgentReport.report_json.is_(None))))))
     scope = _scope(viewer, agent)
     if scope is not None:
         q = q.where(scope)

@@ -47,9 +47,9 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# refresh the README's screenshots (the browser tests of tests/test_web_ux.py take them)
+# refresh the README's screenshots (the browser tests of tests/test_web_ux.py and tests/test_web_scorecard_browser.py take them)
 screenshot: $(STAMP) browser
-	TONECOACH_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_web_ux.py
+	TONECOACH_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/test_web_ux.py tests/test_web_scorecard_browser.py
 
 samples: $(STAMP)
 	@command -v espeak-ng >/dev/null && command -v sox >/dev/null || \

@@ -7,6 +7,11 @@ re-take and the ``/analyze`` API) share one queue slot group,
 moments have their own, ``"clip"``. Logging out is a POST (see
 :mod:`tonecoach.web.server`).
 
+A call's scorecard sits under its feedback (:mod:`tonecoach.web.qa`): the
+agent acknowledges or disputes it there, a team lead answers it; the agent's
+progress is under My recordings, the team's trend, open disputes, agreement
+and the scorecard editor at the foot of Review.
+
 A report shows the same way in both tabs (:func:`report_view`): the main
 column (an unsure agent choice, the scores and what to work on first, the
 feedback, the timeline and transcript, the details) and a side column that
@@ -23,12 +28,13 @@ from dataclasses import dataclass
 import gradio as gr
 
 from . import render as R
+from . import render_qa as RQ
 from .handlers import BROWSER_STATE_KEY, Handlers
 from .service import Coach
 
 __all__ = ["APP_CSS", "ReportView", "build_app", "report_view"]
 
-APP_CSS = R.report_css() + """
+APP_CSS = R.report_css() + RQ.QA_CSS + """
 #tc-header{align-items:center;flex-wrap:wrap;gap:4px 16px}
 #tc-header > *{min-width:0 !important}
 #tc-brand{flex:0 0 auto !important;width:auto !important}
@@ -89,15 +95,18 @@ class ReportView:
     line: gr.Dropdown
     side: gr.Column
     main: gr.Column
+    qa: gr.HTML
+    qa_pick: gr.Dropdown
+    qa_form: dict
 
     def outputs(self) -> list:
         """In the order of :meth:`tonecoach.web.handlers.Handlers.report_outputs`."""
         return [self.current, self.box, self.banner, self.scores, self.feedback, self.moment, self.timeline, self.details,
-                self.comments, self.agent_pick, self.line]
+                self.comments, self.agent_pick, self.line, self.qa, self.qa_pick]
 
     def clickable(self) -> list[gr.HTML]:
         """The fragments whose buttons play a moment (or pin a comment to it)."""
-        return [self.scores, self.feedback, self.comments]
+        return [self.scores, self.feedback, self.comments, self.qa]
 
 
 def _html(elem_id: str, **kw) -> gr.HTML:
@@ -113,6 +122,33 @@ def _agent_correction(prefix: str) -> tuple[gr.Dropdown, gr.Button]:
     return pick, button
 
 
+def _qa_form(prefix: str, *, review: bool) -> tuple[gr.Dropdown, dict]:
+    """Under a call's scorecard: for a lead, answer a criterion and settle its dispute; for the agent, acknowledge
+    the evaluation or dispute one answer."""
+    f: dict = {}
+    title = ("Answer the scorecard yourself, or settle a dispute" if review
+             else "Acknowledge the evaluation, or dispute one answer")
+    with gr.Accordion(title, open=True, elem_id=f"{prefix}-qa-form"):
+        pick = gr.Dropdown(label="Criterion" if review else "The answer you dispute", choices=[],
+                           elem_id=f"{prefix}-qa-pick")
+        if review:
+            with gr.Row():
+                f["answer"] = gr.Radio(RQ.ANSWER_CHOICES, label="Your answer", elem_id="qa-answer", scale=3)
+                f["save"] = gr.Button("Save my answer", variant="primary", elem_id="qa-answer-save", scale=1, min_width=140)
+            f["note"] = gr.Textbox(label="Note (why; shown to the agent)", elem_id="qa-note")
+            with gr.Row():
+                f["outcome"] = gr.Radio([("Uphold the dispute", "upheld"), ("Reject it", "rejected")],
+                                        label="The open dispute on this criterion", elem_id="qa-outcome", scale=3)
+                f["settle"] = gr.Button("Settle", elem_id="qa-settle", scale=1, min_width=140)
+        else:
+            f["comment"] = gr.Textbox(label="Why (your team lead reads it)", lines=2, elem_id="qa-comment")
+            with gr.Row():
+                f["dispute"] = gr.Button("Dispute this answer", elem_id="qa-dispute", min_width=140)
+                f["ack"] = gr.Button("Acknowledge the evaluation", variant="primary", elem_id="qa-ack", min_width=140)
+        f["status"] = gr.Markdown(elem_id=f"{prefix}-qa-status")
+    return pick, f
+
+
 def report_view(prefix: str, *, comments_label: str, side_extra=None, main_extra=None) -> ReportView:
     """Lay out a report: the main column, and the side column that stays in view.
 
@@ -124,6 +160,9 @@ def report_view(prefix: str, *, comments_label: str, side_extra=None, main_extra
             banner = _html(f"{prefix}-agent-banner")
             scores = _html(f"{prefix}-scores")
             feedback = _html(f"{prefix}-feedback")
+            with gr.Accordion("Scorecard: what the call must contain", open=True, elem_id=f"{prefix}-qa-box"):
+                qa = _html(f"{prefix}-qa")
+                qa_pick, qa_form = _qa_form(prefix, review=prefix == "review")
             timeline = gr.HTML(elem_id=f"{prefix}-timeline")
             with gr.Accordion("Tone metrics and their evidence", open=False):
                 details = gr.HTML(elem_id=f"{prefix}-details")
@@ -140,12 +179,13 @@ def report_view(prefix: str, *, comments_label: str, side_extra=None, main_extra
             comments = _html(f"{prefix}-comments")
     return ReportView(current=current, box=box, banner=banner, scores=scores, feedback=feedback, timeline=timeline,
                       details=details, agent_pick=agent_pick, agent_btn=agent_btn, moment=moment, moment_audio=moment_audio,
-                      comments=comments, line=line, side=side, main=main)
+                      comments=comments, line=line, side=side, main=main, qa=qa, qa_pick=qa_pick, qa_form=qa_form)
 
 
 def build_app(coach: Coach, web=None) -> gr.Blocks:
     """The app's Blocks (not launched). Its API endpoints are listed under "Use via API" when logged in."""
     h = Handlers(coach, web)
+    q = h.qa
     n_workers = max(1, coach.options.workers)
     quick = {"show_progress": "hidden"}
     private = {"api_visibility": "undocumented"}
@@ -174,6 +214,9 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                                                label="My recordings: click one to open it", max_height=320,
                                                column_widths=["34px", "150px", "28%", "64px", "84px", "96px", "108px", "20%"],
                                                elem_id="my-recordings")
+                        with gr.Accordion("My progress: scores and scorecard over my last calls", open=True,
+                                          elem_id="my-progress-box"):
+                            my_progress = gr.HTML(elem_id="my-progress")
                 history_ids = gr.State([])
                 drill = {}
 
@@ -225,6 +268,21 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                 with gr.Accordion("Trend: one agent's scores over time", open=True):
                     t_agent = gr.Dropdown(label="Agent", choices=[], elem_id="trend-agent")
                     plot = gr.HTML(elem_id="trend-plot")
+                with gr.Accordion("Scorecard: the team's trend, open disputes, agreement", open=True, visible=False,
+                                  elem_id="qa-team") as qa_team_box:
+                    qa_team = gr.HTML(elem_id="qa-team-trend")
+                    gr.Markdown("**Open disputes**")
+                    qa_disputes = gr.HTML(elem_id="qa-disputes")
+                    gr.Markdown("**Agreement with tonecoach per criterion, over the calls a person answered**")
+                    qa_agree = gr.HTML(elem_id="qa-agreement")
+                    qa_refresh = gr.Button("Refresh", size="sm", elem_id="qa-refresh")
+                with gr.Accordion("Team scorecard: edit the team's copy", open=False, visible=False,
+                                  elem_id="qa-editor") as qa_edit_box:
+                    qa_team_pick = gr.Dropdown(label="Team", choices=[], allow_custom_value=True, elem_id="qa-team-pick")
+                    qa_toml = gr.Textbox(label="Scorecard (TOML; the format is described at the top of the default)",
+                                         lines=22, max_lines=60, elem_id="qa-toml")
+                    qa_save = gr.Button("Check and save", variant="primary", elem_id="qa-save")
+                    qa_save_status = gr.Markdown(elem_id="qa-save-status")
 
             # ------------------------------------------------------------------ Account
             with gr.Tab("Account", id="account", elem_id="tab-account"):
@@ -250,12 +308,16 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
         demo.load(h.on_load, None, [whoami, review_tab, *mine, f_agent, f_lang, *review_list, t_agent],
                   api_name="ui_load", **quick, **private)
         demo.load(h.visit, [visits], [notice, *mine, visits, since], **quick, api_visibility="private")
+        team_view = [qa_team, qa_disputes, qa_agree]
+        demo.load(q.home, None, [my_progress, qa_team_box, *team_view, qa_edit_box, qa_team_pick, qa_toml],
+                  api_name="ui_qa_home", **quick, **private)
 
         # practice
         analyze_btn.click(h.clear_messages, None, [status, drill["summary"], drill["table"]], queue=False, **quick,
                           api_visibility="private").then(
             h.analyze, [audio_in, since], [status, *pv.outputs(), *mine], api_name="ui_analyze", show_progress_on=[status],
-            concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+            concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private).then(
+            q.progress, None, [my_progress], **quick, api_visibility="private")
         history.select(h.open_mine_row, [history_ids, since], [status, *pv.outputs(), *mine], api_name="ui_open_mine_row",
                        **quick, **private)
         mine_id.change(h.open_mine, [mine_id], pv.outputs(), api_name="ui_open_mine", **quick, **private)
@@ -273,6 +335,13 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                                concurrency_id=ANALYSIS, **private)
         pv.agent_btn.click(h.set_agent, [pv.current, pv.agent_pick], [status, *pv.outputs()], api_name="ui_set_agent",
                            show_progress_on=[status], concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+
+        pf = pv.qa_form
+        pf["dispute"].click(q.dispute, [pv.current, pv.qa_pick, pf["comment"]], [pv.qa, pv.qa_pick, pf["status"]],
+                            api_name="ui_qa_dispute", **quick, **private).then(
+            lambda: "", None, [pf["comment"]], api_visibility="private")
+        pf["ack"].click(q.acknowledge, [pv.current], [pv.qa, pv.qa_pick, pf["status"]], api_name="ui_qa_acknowledge",
+                        **quick, **private)
 
         # review
         opened = [*rv.outputs(), side["mark"], r_status, *review_list]
@@ -300,6 +369,18 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                                            api_visibility="private")
         rv.agent_btn.click(h.set_agent_review, [rv.current, rv.agent_pick], [r_status, *rv.outputs()], api_name="ui_review_set_agent",
                            show_progress_on=[r_status], concurrency_limit=n_workers, concurrency_id=ANALYSIS, **private)
+        rf = rv.qa_form
+        rf["save"].click(q.answer, [rv.current, rv.qa_pick, rf["answer"], rf["note"]], [rv.qa, rv.qa_pick, rf["status"]],
+                         api_name="ui_qa_answer", **quick, **private).then(
+            q.team_refresh, None, team_view, **quick, api_visibility="private")
+        rf["settle"].click(q.settle, [rv.current, rv.qa_pick, rf["outcome"], rf["note"]], [rv.qa, rv.qa_pick, rf["status"]],
+                           api_name="ui_qa_settle", **quick, **private).then(
+            q.team_refresh, None, team_view, **quick, api_visibility="private")
+        qa_refresh.click(q.team_refresh, None, team_view, api_name="ui_qa_team", **quick, **private)
+        qa_team_pick.input(q.load_toml, [qa_team_pick], [qa_toml, qa_save_status], api_name="ui_qa_toml", **quick,
+                           **private)
+        qa_save.click(q.save_toml, [qa_team_pick, qa_toml], [qa_save_status, qa_team], api_name="ui_qa_save", **quick,
+                      **private)
         t_agent.input(h.trend, [t_agent], [plot], api_name="ui_trend", **quick, **private)
         pw_btn.click(h.change_password, [old_pw, new_pw, new_pw2], [pw_status], api_name="ui_change_password",
                      **private).then(lambda: ("", "", ""), None, [old_pw, new_pw, new_pw2], api_visibility="private")
@@ -311,4 +392,10 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
         gr.api(h.api_comments, api_name="comments")
         gr.api(h.api_add_comment, api_name="add_comment")
         gr.api(h.api_set_agent, api_name="set_agent", concurrency_limit=n_workers, concurrency_id=ANALYSIS)
+        for fn, name in ((q.api_scorecard, "scorecard"), (q.api_answer, "answer_criterion"),
+                         (q.api_acknowledge, "acknowledge"), (q.api_dispute, "dispute"), (q.api_disputes, "disputes"),
+                         (q.api_resolve, "resolve_dispute"), (q.api_agreement, "agreement"),
+                         (q.api_progress, "qa_progress"), (q.api_team, "team_scorecard"),
+                         (q.api_scorecard_text, "scorecard_toml"), (q.api_set_scorecard, "set_scorecard")):
+            gr.api(fn, api_name=name)
     return demo

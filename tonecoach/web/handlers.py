@@ -28,6 +28,7 @@ from ..store import access
 from ..store.accounts import Account, authenticate, check_password, get_account, set_password
 from . import render as R
 from .progress import Pace, Tracker, probe_audio
+from .qa import QaHandlers
 from .security import Refused, md
 from .service import Coach, UploadError
 
@@ -135,6 +136,7 @@ class Handlers:
         self.store = coach.store
         self.web = web
         self.pace = Pace()
+        self.qa = QaHandlers(self.store)
 
     # -- uploads ------------------------------------------------------------------------------
     def _upload(self, acc: Account, path: str | None) -> str | None:
@@ -233,11 +235,13 @@ class Handlers:
     # -- a report -----------------------------------------------------------------------------
     def report_outputs(self, acc: Account, report_id, *, review: bool = False) -> tuple:
         """current id, the report's box, agent banner, scores and summary, feedback, moment choices, timeline,
-        details, comments, agent choices, re-take lines (the order of :meth:`ReportView.outputs`)."""
+        details, comments, agent choices, re-take lines, the scorecard and its criteria (the order of
+        :meth:`ReportView.outputs`)."""
         got = self.coach.open(acc, report_id) if _report_id(report_id) is not None else None
         if got is None:
             return (None, gr.Row(visible=False), "", "", "", gr.Dropdown(choices=[], value=None), "", "", "",
-                    gr.Dropdown(choices=[], value=None, interactive=False), gr.Dropdown(choices=[], value=None))
+                    gr.Dropdown(choices=[], value=None, interactive=False), gr.Dropdown(choices=[], value=None), "",
+                    gr.Dropdown(choices=[], value=None))
         entry, report, _ = got
         views = C.feedback_views(report)
         empty = "No comments yet." if review else "No comments from your team lead yet."
@@ -254,6 +258,7 @@ class Handlers:
             gr.Dropdown(choices=R.agent_choices(report), value=report.agent.speaker if report.agent else None,
                         interactive=len(report.speakers) > 1, info=R.agent_info(report)),
             gr.Dropdown(choices=R.retake_choices(report), value=None),
+            *self.qa.card_outputs(acc, entry.report_id, review=review),
         )
 
     # -- practice -----------------------------------------------------------------------------
@@ -400,14 +405,14 @@ class Handlers:
         """The banner's "Switch to ..." button: the same as choosing that speaker under "Who is the agent?"."""
         d = _event(evt)
         if d.get("action") != "switch" or not d.get("speaker"):
-            return (gr.skip(),) * 12
+            return (gr.skip(),) * 14
         return self._set_agent(report_id, str(d["speaker"]), request, progress, review=False)
 
     def switch_agent_review(self, report_id, evt: gr.EventData, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - how Gradio injects its progress bar
         """:meth:`switch_agent` for the Review tab."""
         d = _event(evt)
         if d.get("action") != "switch" or not d.get("speaker"):
-            return (gr.skip(),) * 12
+            return (gr.skip(),) * 14
         return self._set_agent(report_id, str(d["speaker"]), request, progress, review=True)
 
     # -- review -------------------------------------------------------------------------------

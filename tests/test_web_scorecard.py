@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from test_scorecard import BASE, GOOD_CALL, call, line_of
-from web_support import PASSWORDS
+from web_support import PASSWORDS, ensure_user
 
 gradio_client = pytest.importorskip("gradio_client")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-USERS = {"ivy": ("agent", "qa-east"), "joe": ("agent", "qa-east"), "kim": ("team_lead", "qa-east"),
+USERS = {"iris": ("agent", "qa-east"), "joe": ("agent", "qa-east"), "kim": ("team_lead", "qa-east"),
          "ned": ("agent", "qa-west"), "olga": ("team_lead", "qa-west")}
 
 
@@ -20,19 +20,13 @@ def client(url: str, name: str):
 
 @pytest.fixture(scope="module")
 def qa(web_server):
-    """ivy's call (the good call of tests/test_scorecard.py); ned (another team) uploaded the same audio."""
+    """iris's call (the good call of tests/test_scorecard.py); ned (another team) uploaded the same audio."""
     from tonecoach.store import access, sha256_bytes
-    from tonecoach.store.accounts import add_user, get_account
-
-    for name, (role, team) in USERS.items():
-        PASSWORDS.setdefault(name, f"{name}-secret-1")
-        if get_account(web_server.store, name) is None:
-            add_user(web_server.store, name, role=role, team=team, password=PASSWORDS[name])
-    acc = {n: get_account(web_server.store, n) for n in USERS}
+    acc = {n: ensure_user(web_server.store, n, role=role, team=team) for n, (role, team) in USERS.items()}
     save = lambda who, content: access.save_upload(  # noqa: E731
         web_server.store, acc[who], call(GOOD_CALL), sha256=sha256_bytes(content), original_name="qa-call.wav",
         size_bytes=len(content), stored_path=None)
-    return {"ivy": save("ivy", b"qa-shared-call"), "ned": save("ned", b"qa-shared-call"), "url": web_server.url}
+    return {"iris": save("iris", b"qa-shared-call"), "ned": save("ned", b"qa-shared-call"), "url": web_server.url}
 
 
 def err(fn) -> str:
@@ -46,15 +40,15 @@ def test_the_scorecard_of_a_call_follows_the_rule_of_reports(qa, web_server):
 
     from tonecoach.store.qa import ScorecardAck, ScorecardDispute
 
-    rid = qa["ivy"]
-    ivy, joe, kim, ned, olga = (client(qa["url"], n) for n in USERS)
-    form = ivy.predict(rid, api_name="/scorecard")
+    rid = qa["iris"]
+    iris, joe, kim, ned, olga = (client(qa["url"], n) for n in USERS)
+    form = iris.predict(rid, api_name="/scorecard")
     items = {i["criterion_id"]: i for i in form["items"]}
-    assert form["agent"] == "ivy" and items["greeting"]["auto_answer"] == "yes"
+    assert form["agent"] == "iris" and items["greeting"]["auto_answer"] == "yes"
     ev = items["identity_verified"]["auto_evidence"][0]
     assert "order number" in ev["quote"] and ev["start_s"] >= 10.0  # the quote and the time
     assert kim.predict(rid, api_name="/scorecard")["report_id"] == rid
-    for other in (joe, ned, olga):  # ivy's teammate, the other team's agent (who shares the analysis) and lead
+    for other in (joe, ned, olga):  # iris's teammate, the other team's agent (who shares the analysis) and lead
         assert other.predict(rid, api_name="/scorecard") is None
     assert ned.predict(qa["ned"], api_name="/scorecard")["agent"] == "ned"
 
@@ -71,11 +65,11 @@ def test_the_scorecard_of_a_call_follows_the_rule_of_reports(qa, web_server):
         assert s.scalar(select(func.count()).select_from(ScorecardDispute)) == before
         assert s.scalar(select(func.count()).select_from(ScorecardAck).where(ScorecardAck.agent_report_id == rid)) == 0
 
-    d = ivy.predict(rid, "further_help_offered", "I offered it at 1:09", api_name="/dispute")
+    d = iris.predict(rid, "further_help_offered", "I offered it at 1:09", api_name="/dispute")
     assert (d["report_id"], d["status"]) == (rid, "open")
     assert d["id"] in [x["id"] for x in kim.predict(api_name="/disputes")]
     assert d["id"] not in [x["id"] for x in olga.predict(api_name="/disputes")]
-    assert ivy.predict(rid, api_name="/acknowledge")["acknowledged_at"]
+    assert iris.predict(rid, api_name="/acknowledge")["acknowledged_at"]
     # the lead answers on the same form; a disagreement is counted in the agreement rate
     item = kim.predict(rid, "further_help_offered", "no", "asked too late", api_name="/answer_criterion")
     assert (item["human_answer"], item["auto_answer"], item["agrees"]) == ("no", "yes", False)
@@ -87,15 +81,15 @@ def test_the_scorecard_of_a_call_follows_the_rule_of_reports(qa, web_server):
     assert "no such dispute" in err(lambda: olga.predict(d["id"], "upheld", None, api_name="/resolve_dispute"))
     done = kim.predict(d["id"], "rejected", "It came after the goodbye", api_name="/resolve_dispute")
     assert (done["status"], done["resolved_by"]) == ("rejected", "kim")
-    # ned's report of the same audio: nothing of ivy's answers, dispute or acknowledgement
+    # ned's report of the same audio: nothing of iris's answers, dispute or acknowledgement
     theirs = ned.predict(qa["ned"], api_name="/scorecard")
     assert theirs["acknowledged_at"] is None and all(i["human_answer"] is None and i["dispute"] is None
                                                      for i in theirs["items"])
-    # trends: ivy's own calls; the team's figures for kim, with the criterion kim failed first
-    prog = ivy.predict("ivy", api_name="/qa_progress")
+    # trends: iris's own calls; the team's figures for kim, with the criterion kim failed first
+    prog = iris.predict("iris", api_name="/qa_progress")
     assert [p["report_id"] for p in prog] == [rid] and prog[0]["target"] == 80.0
     assert "further_help_offered" in prog[0]["failed"]
-    assert ned.predict("ivy", api_name="/qa_progress") == []
+    assert ned.predict("iris", api_name="/qa_progress") == []
     team = kim.predict(api_name="/team_scorecard")
     assert team["calls"] == 1 and team["criteria"][0]["criterion_id"] == "further_help_offered"
 
@@ -115,7 +109,7 @@ BAD = {
 
 
 def test_the_team_scorecard_editor_refuses_bad_files_and_keeps_the_previous(qa):
-    kim, ivy, olga = (client(qa["url"], n) for n in ("kim", "ivy", "olga"))
+    kim, iris, olga = (client(qa["url"], n) for n in ("kim", "iris", "olga"))
     first = kim.predict("qa-east", BASE, api_name="/set_scorecard")
     assert first["team"] == "qa-east" and first["revision"] >= 1
     for what, (text, where, says) in BAD.items():
@@ -127,7 +121,7 @@ def test_the_team_scorecard_editor_refuses_bad_files_and_keeps_the_previous(qa):
         assert status.startswith("**Not saved; the scorecard in force is unchanged.**") and f"line {line}" in status, what
         now = kim.predict("qa-east", api_name="/scorecard_toml")
         assert (now["revision"], now["toml"]) == (first["revision"], BASE), what
-    assert "only the team's lead or an admin" in err(lambda: ivy.predict("qa-east", BASE, api_name="/set_scorecard"))
+    assert "only the team's lead or an admin" in err(lambda: iris.predict("qa-east", BASE, api_name="/set_scorecard"))
     assert "only the team's lead or an admin" in err(lambda: olga.predict("qa-east", BASE, api_name="/set_scorecard"))
     assert "shown to its members" in err(lambda: olga.predict("qa-east", api_name="/scorecard_toml"))
     assert kim.predict("qa-east", BASE, api_name="/ui_qa_save")[0].startswith("Saved:")

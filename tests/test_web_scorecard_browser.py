@@ -20,7 +20,7 @@ from browser_support import (
 )
 from test_scorecard import BASE, GOOD_CALL, call, line_of
 from test_web_ux import shot
-from web_support import PASSWORDS
+from web_support import PASSWORDS, ensure_user
 
 pytestmark = [needs_chromium, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -34,13 +34,8 @@ SLOW_CALL = [("A", 0.5, "Yes?"), ("C", 3.0, "My order never arrived, this is the
 def north(web_server):
     """pam has two calls (a good one and a poor one), stored as the web app stores an upload."""
     from tonecoach.store import access, sha256_bytes
-    from tonecoach.store.accounts import add_user, get_account
-
-    for name, (role, team) in USERS.items():
-        PASSWORDS.setdefault(name, f"{name}-secret-1")
-        if get_account(web_server.store, name) is None:
-            add_user(web_server.store, name, role=role, team=team, password=PASSWORDS[name])
-    pam = get_account(web_server.store, "pam")
+    acc = {n: ensure_user(web_server.store, n, role=role, team=team) for n, (role, team) in USERS.items()}
+    pam = acc["pam"]
     ids = {}
     for name, turns in (("good-call.wav", GOOD_CALL), ("poor-call.wav", SLOW_CALL)):
         ids[name] = access.save_upload(web_server.store, pam, call(turns), sha256=sha256_bytes(name.encode() + b"-pam"),

@@ -37,6 +37,7 @@ from web_support import (
     file_data,
     free_port,
     make_report,
+    ensure_user,
     quiet_flac,
     speech_clip,
 )
@@ -45,7 +46,7 @@ from tonecoach.cli import main
 from tonecoach.report import CallReport, FeedbackItem
 from tonecoach.store import Store, access, sha256_file, store_audio
 from tonecoach.store import accounts as A
-from tonecoach.store.accounts import add_user, get_account
+from tonecoach.store.accounts import get_account
 
 httpx = pytest.importorskip("httpx")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pandas deprecations inside gradio's queue
@@ -59,9 +60,7 @@ PEOPLE = {"ivy": ("agent", "north"), "max": ("agent", "south"), "lena": ("team_l
 @pytest.fixture(scope="module")
 def site(web_server):
     for name, (role, team) in PEOPLE.items():
-        PASSWORDS.setdefault(name, f"{name}-secret-pass")
-        if get_account(web_server.store, name) is None:
-            add_user(web_server.store, name, role=role, team=team, password=PASSWORDS[name])
+        ensure_user(web_server.store, name, role=role, team=team, password=f"{name}-secret-pass")
     return web_server
 
 
@@ -74,9 +73,8 @@ def browser(server, name: str | None = None, password: str | None = None, **kw) 
 
 
 def user(server, name: str, password: str, *, role: str = "agent", team: str = "north") -> str:
-    if get_account(server.store, name) is None:
-        add_user(server.store, name, role=role, team=team, password=password)
-    return password
+    ensure_user(server.store, name, role=role, team=team, password=password)
+    return PASSWORDS[name]
 
 
 def admin(server) -> Browser:

@@ -39,7 +39,7 @@ from browser_support import (
     upload_and_analyse,
     wait_uploaded,
 )
-from web_support import PASSWORDS, SAMPLES, speech_clip
+from web_support import SAMPLES, ensure_user, speech_clip
 
 from tonecoach.audio import load
 
@@ -91,12 +91,8 @@ def stereo_copy(source: Path, out: Path, gain: float) -> Path:
 
 @pytest.fixture(scope="module")
 def west(web_server):
-    from tonecoach.store.accounts import add_user, get_account
-
     for name, role in WEST.items():
-        PASSWORDS.setdefault(name, f"{name}-secret-1")
-        if get_account(web_server.store, name) is None:
-            add_user(web_server.store, name, role=role, team="west", password=PASSWORDS[name])
+        ensure_user(web_server.store, name, role=role, team="west")
     return web_server
 
 

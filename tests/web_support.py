@@ -140,6 +140,25 @@ def free_port() -> int:
 PASSWORDS = {"ann": "ann-secret-1", "lee": "lee-secret-1", "bob": "bob-secret-1", "carl": "carl-secret-1"}
 
 
+def ensure_user(store, name: str, *, role: str, team: str | None, password: str | None = None):
+    """The account ``name`` with this role and team, made when missing; its password goes in ``PASSWORDS``.
+
+    All web tests share one server and one user table, so a module that picks a name another module already
+    holds with a different team would silently test the other team's rule. That is refused here, by name.
+    """
+    from tonecoach.store.accounts import add_user, get_account
+
+    PASSWORDS.setdefault(name, password or f"{name}-secret-1")
+    acc = get_account(store, name)
+    if acc is None:
+        add_user(store, name, role=role, team=team, password=PASSWORDS[name])
+        acc = get_account(store, name)
+    elif (acc.role, acc.team) != (role, team):
+        raise AssertionError(f"test user {name!r} is already {acc.role} of team {acc.team!r} (another test module "
+                             f"made it); this module wants {role} of {team!r}: pick another name")
+    return acc
+
+
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory):
     """The real app (tiny.en, English) on a free port, with agents ann (north) and bob (south) and their leads.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from tonecoach.report import CallReport
 
@@ -164,3 +165,57 @@ def test_flat_rushed_feedback_points_at_phrases_and_groups_runs(sample_reports):
     assert len(moments) >= 3 and all(m["end_s"] - m["start_s"] <= 12.0 for m in moments)
     assert all(m["value"] < 1.5 for m in moments)
     assert "phrases in a row" in flat[0].message
+
+
+class _HeardText:
+    """A transcriber that hears the same words on every channel, in a given language (no Whisper)."""
+
+    def __init__(self, text: str, language: str):
+        from tonecoach.report import Word
+
+        self.language = language
+        self.words = tuple(Word(t, 0.5 + i * 0.45, 0.5 + i * 0.45 + 0.35, 0.95) for i, t in enumerate(text.split()))
+
+    def transcribe(self, samples, *, language=None, **kw):
+        from tonecoach.asr import TranscribedSegment, Transcript
+
+        seg = TranscribedSegment(self.words[0].start_s, self.words[-1].end_s, " ".join(w.text for w in self.words),
+                                 self.words, -0.2, 0.01)
+        return Transcript((seg,), self.language, 0.99)
+
+    def describe(self) -> dict:
+        return {"name": "heard-text"}
+
+
+def test_syllables_are_counted_by_the_calls_language():
+    from dataclasses import replace
+
+    from tonecoach import prosody as P
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions, _phrases
+    from tonecoach.diarize import DiarizationOptions
+    from tonecoach.wording.call import WordingOptions
+
+    opts = AnalyzerOptions(diarization=DiarizationOptions(enabled=False), wording=WordingOptions(enabled=False),
+                           scorecard=False)
+    t = np.arange(int(SR * 8.0)) / SR
+    voice = (0.2 * np.sin(2 * np.pi * 160 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    calls = {"en": "please make sure the line is fine and make it safe", "pl": "proszę poczekać chwilę które miejsce wybrać"}
+    for lang, text in calls.items():
+        fake = _HeardText(text, lang)
+        rep = Analyzer(opts, transcriber=fake).analyze(voice, sample_rate=SR)
+        assert rep.language.code == lang
+        ws = fake.words
+        span = ws[-1].end_s - ws[0].start_s
+        mine = sum(P.count_syllables(w.text, language=lang) for w in ws)
+        other = sum(P.count_syllables(w.text, language="pl" if lang == "en" else "en") for w in ws)
+        assert mine != other  # the two rules disagree on these words, so the test tells them apart
+        (seg,) = rep.segments
+        assert seg.prosody["syllables_per_s"] * span == pytest.approx(mine, abs=1e-3)
+        (sp,) = rep.speakers
+        assert sp.prosody["syllables_per_s"] * sp.talk_time_s == pytest.approx(mine, abs=0.01)
+        # long turns cut into phrases for feedback count by the same rule
+        first, nxt, *_ = _phrases([replace(seg, words=ws)], seg.speaker, {seg.speaker: type("C", (), {"raw": voice})},
+                                  {seg.speaker: (P.pitch_track(voice, sr=SR), P.energy_track(voice, sr=SR))}, SR, 1.5,
+                                  language=lang)
+        n_syl = sum(P.count_syllables(w.text, language=lang) for w in first.words)
+        assert first.prosody["syllables_per_s"] * (nxt.start_s - first.start_s) == pytest.approx(n_syl)

@@ -225,12 +225,12 @@ class Analyzer:
         by_id = {c.id: c for c in channels}
         segs = [replace(s, prosody=P.turn_prosody(by_id[s.speaker].raw, sr=sr, words=s.words, start_s=s.start_s,
                                                   end_s=s.end_s, pitch=tracks[s.speaker][0],
-                                                  energy=tracks[s.speaker][1]).to_dict()) for s in segs]
+                                                  energy=tracks[s.speaker][1], language=lang).to_dict()) for s in segs]
         speakers = []
         for c in channels:
             mine = [s for s in segs if s.speaker == c.id]
             role = _role(c.id, agent, [c.id for c in channels])
-            sp = _speaker_prosody(c, mine, tracks.get(c.id), sr) if mine else {}
+            sp = _speaker_prosody(c, mine, tracks.get(c.id), sr, language=lang) if mine else {}
             speakers.append(Speaker(id=c.id, role=role, talk_time_s=round(sum(s.end_s - s.start_s for s in mine), 2),
                                     channel=c.index, prosody=sp))
         timings["prosody"] = time.perf_counter() - t2
@@ -243,7 +243,7 @@ class Analyzer:
                                     language=lang, rubric=self.rubric.data) if n_words else None
         values, evidence = _tone_values(agent_sp, segs, self.rubric, conv)
         tone = score_tone(values, self.rubric, evidence=evidence)
-        units = _phrases(segs, agent.speaker, by_id, tracks, sr, self.options.phrase_max_s) if n_words else []
+        units = _phrases(segs, agent.speaker, by_id, tracks, sr, self.options.phrase_max_s, language=lang) if n_words else []
         feedback = tone_feedback(segs, agent.speaker, self.rubric, call_end_s=audio.duration_s, units=units) if n_words else []
         feedback = merge_feedback(feedback, conv)
         snr = (agent_sp.prosody.get("snr_db") if agent_sp else None)
@@ -414,12 +414,13 @@ def _concat_tracks(tracks: Sequence[P.PitchTrack]) -> P.PitchTrack:
     )
 
 
-def _speaker_prosody(ch: _Channel, segs: Sequence[Segment], tracks, sr: int) -> dict[str, Any]:
-    """Whole-speaker prosody: rates over all turns' words, pitch and energy over all turn frames."""
+def _speaker_prosody(ch: _Channel, segs: Sequence[Segment], tracks, sr: int, *, language: str | None = None) -> dict[str, Any]:
+    """Whole-speaker prosody: rates over all turns' words (syllables counted by ``language``'s rule), pitch and energy
+    over all turn frames."""
     pitch, energy = tracks
     words = [w for s in segs for w in s.words]
     talk = sum(s.end_s - s.start_s for s in segs)
-    n_syl = sum(P.count_syllables(w.text) for w in words)
+    n_syl = sum(P.count_syllables(w.text, language=language) for w in words)
     pauses = [P.pause_stats(s.words) for s in segs]
     pause_time = sum(p.mean_s * p.count for p in pauses if p.count and math.isfinite(p.mean_s))
     pst = P.pitch_stats(_concat_tracks([pitch.slice(s.start_s, s.end_s) for s in segs]))
@@ -476,7 +477,8 @@ def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric,
     return p, ev
 
 
-def _phrases(segs: Sequence[Segment], agent: str | None, channels, tracks, sr: int, max_s: float) -> list[Segment]:
+def _phrases(segs: Sequence[Segment], agent: str | None, channels, tracks, sr: int, max_s: float, *,
+             language: str | None = None) -> list[Segment]:
     """The agent's turns, long ones cut into phrases, each with its own prosody (for feedback)."""
     out = []
     for s in segs:
@@ -489,12 +491,13 @@ def _phrases(segs: Sequence[Segment], agent: str | None, channels, tracks, sr: i
         pitch, energy = tracks[s.speaker]
         for k, ws in enumerate(runs):
             a, b = ws[0].start_s, ws[-1].end_s
-            pro = P.turn_prosody(channels[s.speaker].raw, sr=sr, words=ws, start_s=a, end_s=b, pitch=pitch, energy=energy).to_dict()
+            pro = P.turn_prosody(channels[s.speaker].raw, sr=sr, words=ws, start_s=a, end_s=b, pitch=pitch, energy=energy,
+                                 language=language).to_dict()
             # the pace of a phrase runs until the next phrase starts, so its pause counts as it does in the turn's pace
             until = runs[k + 1][0].start_s if k + 1 < len(runs) else b
             if until > a:
                 pro["words_per_minute"] = 60.0 * len(ws) / (until - a)
-                pro["syllables_per_s"] = sum(P.count_syllables(w.text) for w in ws) / (until - a)
+                pro["syllables_per_s"] = sum(P.count_syllables(w.text, language=language) for w in ws) / (until - a)
             out.append(Segment(start_s=a, end_s=b, speaker=s.speaker, text=join_words(ws), words=tuple(ws), prosody=pro))
     return out
 

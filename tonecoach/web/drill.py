@@ -46,7 +46,7 @@ def line_prosody(report: CallReport, line: Line, audio_path: Path | None, *, fmi
             pitch = P.pitch_track(y, sr=sr, fmin_hz=fmin_hz, fmax_hz=fmax_hz)
             energy = P.energy_track(y, sr=sr)
             values = P.turn_prosody(y, sr=sr, words=line.words, start_s=line.start_s, end_s=line.end_s, pitch=pitch,
-                                    energy=energy).to_dict()
+                                    energy=energy, language=report.language.code).to_dict()
         except Exception:  # noqa: BLE001 - a damaged stored file: say so, compare with the turn
             log.exception("measuring the line %s again failed", line.key)
             values = {}

@@ -125,31 +125,40 @@ class Transcriber:
         self._pipeline = None
         self._resolved: ResolvedModel | None = None
         self._lock = threading.Lock()
+        self._load_lock = threading.RLock()  # the model is loaded (and its weights checked) once, whichever thread asks first
 
     # -- loading -----------------------------------------------------------------------
     @property
     def resolved(self) -> ResolvedModel:
         if self._resolved is None:
-            self._resolved = resolve_whisper_model(self.options.model, allow_download=self.options.allow_download)
+            with self._load_lock:
+                if self._resolved is None:
+                    self._resolved = resolve_whisper_model(self.options.model, allow_download=self.options.allow_download)
         return self._resolved
 
     def _load(self):
         if self._model is None:
-            from faster_whisper import BatchedInferencePipeline, WhisperModel
-
-            opts = self.options
-            try:
-                self._model = WhisperModel(
-                    self.resolved.path,
-                    device=opts.device,
-                    compute_type=opts.compute_type,
-                    cpu_threads=opts.cpu_threads,
-                    local_files_only=True,
-                )
-            except (RuntimeError, ValueError, OSError) as exc:
-                raise ModelNotAvailableError(f"could not load the Whisper model at {self.resolved.path}: {exc}") from None
-            self._pipeline = BatchedInferencePipeline(self._model)
+            with self._load_lock:
+                if self._model is None:
+                    self._load_locked()
         return self._model
+
+    def _load_locked(self) -> None:
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        opts = self.options
+        try:
+            model = WhisperModel(
+                self.resolved.path,
+                device=opts.device,
+                compute_type=opts.compute_type,
+                cpu_threads=opts.cpu_threads,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelNotAvailableError(f"could not load the Whisper model at {self.resolved.path}: {exc}") from None
+        self._pipeline = BatchedInferencePipeline(model)
+        self._model = model  # last: another thread that sees the model also sees its pipeline
 
     @property
     def is_multilingual(self) -> bool:

@@ -82,14 +82,13 @@ class SentenceTransformerEncoder:
     def __init__(self, path: str, *, name: str, source: str, batch_size: int = 64):
         self.name, self.source, self.batch_size = name, source, batch_size
         self._lock = threading.Lock()
-        if source != "hub":
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # a library prints no bars of its own on the user's terminal
-            self._m = SentenceTransformer(path, device="cpu")
+            # a bundled or local folder never goes to the hub; this load only (no process-wide HF_HUB_OFFLINE)
+            self._m = SentenceTransformer(path, device="cpu", local_files_only=source != "hub")
         except ImportError:
             raise ModelNotAvailableError("this encoder needs sentence-transformers: pip install sentence-transformers") from None
         except (OSError, ValueError, RuntimeError) as exc:

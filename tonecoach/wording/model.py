@@ -225,24 +225,28 @@ class WordingModel:
         self.options = options or WordingModelOptions()
         self._heads = heads
         self._encoder = encoder
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: loading the encoder reads the heads
 
     @property
     def heads(self) -> WordingHeads:
         if self._heads is None:
-            self._heads = WordingHeads.load(self.options.heads_path)
+            with self._lock:
+                if self._heads is None:
+                    self._heads = WordingHeads.load(self.options.heads_path)
         return self._heads
 
     def _load_encoder(self):
-        with self._lock:
-            if self._encoder is None:
-                from .encoders import load_encoder
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    from .encoders import load_encoder
 
-                want = self.heads.encoder
-                if want not in (self.options.encoder, f"intfloat/{self.options.encoder}"):
-                    raise ModelNotAvailableError(f"the wording heads expect the encoder '{want}', not '{self.options.encoder}'")
-                self._encoder = load_encoder(self.options.encoder, allow_download=self.options.allow_download,
-                                             batch_size=self.options.batch_size)
+                    want = self.heads.encoder
+                    if want not in (self.options.encoder, f"intfloat/{self.options.encoder}"):
+                        raise ModelNotAvailableError(
+                            f"the wording heads expect the encoder '{want}', not '{self.options.encoder}'")
+                    self._encoder = load_encoder(self.options.encoder, allow_download=self.options.allow_download,
+                                                 batch_size=self.options.batch_size)
         return self._encoder
 
     def describe(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .audio import TARGET_SAMPLE_RATE as SAMPLE_RATE  # faster-whisper's input rate; tonecoach.audio resamples every call to it
 from .errors import ModelNotAvailableError, ToneCoachError
 from .models import ResolvedModel, resolve_whisper_model
 from .report import Word
@@ -202,7 +203,7 @@ class Transcriber:
             )
         if not model.model.is_multilingual:
             language = "en"
-        if language and language not in _whisper_languages():
+        if language and language not in model.supported_languages:
             raise ToneCoachError(f"unknown language code '{language}'; use an ISO 639-1 code such as en, lv, lt, pl, ro, he")
         duration = len(samples) / float(SAMPLE_RATE)
         prompt = None
@@ -328,15 +329,6 @@ def _rejection(seg, opts: TranscriptionOptions) -> str | None:
     if norm and seg.words and np.mean([w.probability for w in seg.words]) < 0.15:
         return "words too uncertain"
     return None
-
-
-def _whisper_languages() -> Sequence[str]:
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-    return _LANGUAGE_CODES
-
-
-SAMPLE_RATE = 16000  # faster-whisper's input rate; tonecoach.audio resamples every call to it
 
 
 def _keep_segments(raw, opts: TranscriptionOptions, offset_s: float) -> tuple[list[TranscribedSegment], list[str]]:

@@ -1,8 +1,8 @@
 """Yardsticks for checking tonecoach against references: text normalisation for WER, Praat's pitch.
 
 Used by the tests and the benchmarks; nothing here runs during an analysis.
-:func:`praat_pitch` needs ``praat-parselmouth`` and :func:`spliced_call` needs
-``scipy`` (test dependencies).
+:func:`praat_pitch` needs ``praat-parselmouth`` (a test dependency);
+:func:`spliced_call` uses ``scipy``, a dependency of the package.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ def test_cli_set_and_show_a_team_scorecard(tmp_path, capsys):
 
     data = tmp_path / "data"
     with Store(data_dir=data) as store:
-        store.get_or_create_team("north")
+        store.get_or_create_user("north-lead", role="team_lead", team="north")  # the team exists
     good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
     good.write_text(ONE, encoding="utf-8")
     bad.write_text(ONE.replace('question = "Did the agent greet?"', 'question = ""'), encoding="utf-8")

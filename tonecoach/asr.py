@@ -290,15 +290,6 @@ class Transcriber:
             out = replace_words(out, again, a + offset_s - 0.2, b + offset_s + 0.2)
         return out
 
-    def detect_language(self, samples: np.ndarray) -> tuple[str, float]:
-        """The most likely language of mono 16 kHz speech, with its probability."""
-        model = self._load()
-        if not model.model.is_multilingual:
-            return "en", 1.0
-        with self._lock:
-            lang, prob, _ = model.detect_language(np.ascontiguousarray(samples, dtype=np.float32), vad_filter=True)
-        return lang, float(prob)
-
 
 #: Fewer recognised words than this per second of detected speech means the
 #: decoder skipped something (conversational speech runs 2-3.5 words per second

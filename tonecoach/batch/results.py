@@ -101,7 +101,6 @@ class BatchResult:
     audio_s_scored: float = 0.0
     worker_peak_rss_mb: dict[str, float] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
-    interrupted: bool = False
     scorecard: Scorecard | None = None
     scorecard_s: float = 0.0  # time spent answering the scorecard in this process (reports made before this run)
 

@@ -82,11 +82,6 @@ class Account:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "team_lead"
-
-
 def _account(u: User) -> Account:
     return Account(id=u.id, name=u.name, role=u.role, team_id=u.team_id, team=u.team.name if u.team else None,
                    session_epoch=int(u.session_epoch or 0), disabled=u.disabled_at is not None)

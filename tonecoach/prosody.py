@@ -5,13 +5,17 @@ names. No I/O, no model state. Every function tolerates empty and all-silent
 input and answers NaN/None fields instead of raising.
 
 The pitch tracker is a vectorised YIN (de Cheveigné & Kawahara 2002): an
-FFT-based difference function, the cumulative-mean-normalised difference
-(CMNDF), an absolute threshold and parabolic interpolation. The CMNDF value at
-the chosen lag is the frame's aperiodicity; a frame is voiced when it is
-periodic enough and loud enough relative to the loudest frames. Octave errors
-are then folded back towards a running median of voiced log-f0, isolated
-outliers and voiced runs shorter than three frames are dropped. It costs about
-0.2 s per 60 s of 16 kHz audio on two cores.
+FFT-based difference function and the cumulative-mean-normalised difference
+(CMNDF) with parabolic interpolation give each frame a few f0 candidates (its
+deepest CMNDF minima). Octave errors are avoided rather than folded back
+afterwards: a Viterbi path picks one candidate or "unvoiced" per frame, paying
+the CMNDF value plus a small cost per octave below ``fmax_hz``, a cost per
+octave of f0 change between frames and one per voicing switch; quiet frames
+(relative to the loudest) make "unvoiced" cheaper and the quietest are never
+voiced. Short pieces lying far above the surrounding pitch and voiced runs
+shorter than three frames are then dropped. The CMNDF value at the chosen lag
+is the frame's aperiodicity. It costs about 0.2 s per 60 s of 16 kHz audio on
+two cores.
 """
 
 from __future__ import annotations
@@ -200,7 +204,7 @@ def _viterbi(local: np.ndarray, st: np.ndarray, unvoiced_cost: np.ndarray, jump_
 
 def _drop_outlier_pieces(st: np.ndarray, voiced: np.ndarray, hop_s: float, max_frames: int, max_dev: float,
                          step: float = 4.0, context_s: float = 1.5) -> np.ndarray:
-    """Unvoice short, continuous pieces of track lying far from the surrounding voiced pitch."""
+    """Unvoice short, continuous pieces of track lying more than ``max_dev`` semitones above the surrounding voiced pitch."""
     idx = np.flatnonzero(voiced)
     if idx.size < 2 * max_frames:
         return voiced
@@ -239,7 +243,7 @@ def pitch_track(
     ``max_aperiodicity`` (less in quiet frames). The cheapest path pays
     ``jump_cost`` per octave of f0 change between frames and ``voicing_cost``
     per voiced/unvoiced switch, which removes most octave errors. Short pieces
-    far (> 9 semitones) from the surrounding pitch and voiced runs shorter
+    far (> 9 semitones) above the surrounding pitch and voiced runs shorter
     than ``min_run_frames`` are dropped.
 
     Parameters

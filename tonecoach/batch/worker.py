@@ -2,7 +2,8 @@
 
 A worker loads its :class:`~tonecoach.analyzer.Analyzer` (and the Whisper
 model) once, analyses the files it is given and returns plain data: the
-report as JSON, or the error message. It never touches the database: results
+report as JSON, or the error message (and, for an unexpected failure, its
+traceback). It never touches the database: results
 flow back to the one writer, the main process.
 
 This module imports nothing heavy at the top, so a worker can limit its
@@ -16,6 +17,7 @@ import pickle
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,8 +115,10 @@ class AnalyzerWorker:
             out["error"] = str(exc)
         except MemoryError:
             out["error"] = "out of memory while analysing this file"
-        except Exception as exc:  # noqa: BLE001 - a bug: one line for the user
+            out["traceback"] = traceback.format_exc()
+        except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the whole traceback for the report
             out["error"] = f"internal error ({type(exc).__name__}: {exc}); please report it"
+            out["traceback"] = traceback.format_exc()
         out["seconds"] = time.perf_counter() - t0
         out["rss_mb"] = peak_rss_mb()
         return out

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo serve test browser screenshot venv samples bench bench-batch lint clean
+.PHONY: demo serve test test-fast browser screenshot venv samples bench bench-batch lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
+
+# the unit tests alone, in well under a minute: no Whisper model, web server, worker processes, browser or
+# evaluation data (those tests are marked slow in tests/conftest.py); `make test` runs everything
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # refresh the README's screenshots (the browser tests of tests/test_web_ux.py and tests/test_web_scorecard_browser.py take them)
 screenshot: $(STAMP) browser

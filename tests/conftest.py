@@ -14,6 +14,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 
 
+#: Fixtures that load a Whisper model, start the web app, drive a browser or read the evaluation recordings: a test
+#: that needs one (directly or through another fixture) is marked ``slow`` and left out of ``make test-fast``.
+#: Tests that do so without a fixture carry ``@pytest.mark.slow`` themselves.
+SLOW_FIXTURES = frozenset({"analyzer", "sample_reports", "tiny", "web_server", "served", "browser", "playwright",
+                           "shared_data"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def shared_data_dir() -> Path | None:
     """../shared/data beside the repository, or $TONECOACH_SHARED_DATA; None when absent."""
     env = os.environ.get("TONECOACH_SHARED_DATA")

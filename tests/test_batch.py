@@ -330,6 +330,7 @@ def test_copy_audio_into_the_data_dir(inline, tmp_path):
     assert (data / stored).read_bytes() == f.read_bytes()
 
 
+@pytest.mark.slow  # starts worker processes, each with a Whisper model
 def test_worker_processes(tmp_path):
     """Two real worker processes, each with its own model and its share of the cores."""
     d = tmp_path / "calls"

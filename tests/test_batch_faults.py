@@ -192,6 +192,7 @@ def test_lock_taken_mid_batch_stops_cleanly_and_keeps_what_was_saved(tmp_path, t
     assert code == 0 and "2 scored" in out and "1 already scored" in out and count(db) == 3
 
 
+@pytest.mark.slow  # starts a worker process with a Whisper model
 def test_a_worker_killed_mid_batch_is_replaced_and_its_files_retried(tmp_path, caplog):
     """A worker process dies (as when the kernel's OOM killer picks it): a new one takes over, nothing is lost."""
     from tonecoach.analyzer import AnalyzerOptions
@@ -220,6 +221,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_its_files_retried(tmp_path, c
     assert "a worker process died" in caplog.text
 
 
+@pytest.mark.slow  # starts a batch with Whisper in a subprocess
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a process group")
 def test_ctrl_c_stops_the_batch_cleanly(tmp_path):
     """Ctrl-C mid-batch: exit 130, what finished is saved, and no multiprocessing warnings after it."""

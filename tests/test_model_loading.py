@@ -113,6 +113,7 @@ def test_sentence_model_load_leaves_the_environment_alone(monkeypatch):
     assert dict(os.environ) == before and seen[-1].get("local_files_only") is False
 
 
+@pytest.mark.slow  # loads torch and the bundled MiniLM
 def test_real_bundled_sentence_model_leaves_the_environment_alone(monkeypatch):
     pytest.importorskip("sentence_transformers")
     from tonecoach.errors import ModelNotAvailableError

@@ -79,6 +79,7 @@ def test_hub_name_with_download_allowed_but_no_network_is_a_clear_error(monkeypa
         M.resolve_whisper_model("small", allow_download=True)
 
 
+@pytest.mark.slow  # loads Whisper tiny.en
 def test_english_only_model_refuses_another_language():
     from tonecoach.asr import Transcriber, TranscriptionOptions
 

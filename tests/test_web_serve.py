@@ -54,6 +54,7 @@ def stop(p: subprocess.Popen) -> None:
         p.kill()
 
 
+@pytest.mark.slow  # starts the web server, twice
 def test_first_start_writes_a_one_time_admin_password_to_a_file_and_a_restart_keeps_it(tmp_path):
     data, port = tmp_path / "data", free_port()
     p, lines = start(data, port)
@@ -80,6 +81,7 @@ def test_first_start_writes_a_one_time_admin_password_to_a_file_and_a_restart_ke
         stop(p)
 
 
+@pytest.mark.slow  # starts the web server
 def test_admin_password_from_the_environment_is_not_printed(tmp_path):
     data, port = tmp_path / "data", free_port()
     p, lines = start(data, port, {"TONECOACH_ADMIN_PASSWORD": "chosen-by-the-admin"})

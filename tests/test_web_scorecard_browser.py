@@ -20,7 +20,7 @@ from browser_support import (
 )
 from test_scorecard import BASE, GOOD_CALL, call, line_of
 from test_web_ux import shot
-from web_support import PASSWORDS, ensure_user
+from web_support import ensure_user
 
 pytestmark = [needs_chromium, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

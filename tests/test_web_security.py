@@ -34,10 +34,10 @@ from web_support import (
     SAMPLES,
     Browser,
     CallError,
+    ensure_user,
     file_data,
     free_port,
     make_report,
-    ensure_user,
     quiet_flac,
     speech_clip,
 )

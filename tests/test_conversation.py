@@ -292,8 +292,8 @@ def test_ninety_percent_silence():
 def test_thresholds_come_from_a_custom_rubric():
     segs = [turn("C", 0.0, "question here", end=1.0), turn("A", 2.5, "answer", end=3.0)]
     base = metrics(segs, duration=4.0)
-    strict = metrics(segs, duration=4.0,
-                     rubric=load_rubric().updated({"conversation": {"response_latency": {"seconds_over": 1.0, "source": "team"}}}))
+    team = load_rubric().updated({"conversation": {"response_latency": {"seconds_over": 1.0, "source": "team"}}})
+    strict = metrics(segs, duration=4.0, rubric=team)
     assert not [f for f in base.feedback if f.category == "slow_response"]
     (f,) = [f for f in strict.feedback if f.category == "slow_response"]
     assert f.evidence["threshold"] == 1.0 and f.evidence["source"] == "team"

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from .content import mmss
 from .report import FeedbackItem, MetricScore, Segment
+from .rules import category_metric
 from .scoring import Rubric
 from .wording.call import TurnWording
 
@@ -91,9 +92,7 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
 
 
 #: Feedback categories that a score metric already covers (so a "work on first" list names each problem once).
-_COVERED_BY = {"too_fast": "speaking_rate", "too_slow": "speaking_rate", "rushed_ending": "speaking_rate",
-               "monotone": "pitch_variability", "low_energy": "energy_level", "shouting": "clipping",
-               "dead_air": "dead_air", "blame": "blunt", "dismissive": "blunt", "over_promise": "blunt",
+_COVERED_BY = {**category_metric(), "blame": "blunt", "dismissive": "blunt", "over_promise": "blunt",
                "negative_framing": "negative_framing", "filler": "fillers"}
 _SEVERITY = {"major": 0, "minor": 1}
 

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import RubricError
 from .report import FeedbackItem, MetricScore, Segment, ToneResult, format_target
+from .rules import TONE_RULES
 
 __all__ = ["Rubric", "load_rubric", "metric_points", "pace_target", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
 
@@ -293,21 +294,9 @@ def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
-#: How each per-phrase finding is told: (what, advice); "{v}" is the measured value with its unit.
-_TELL = {
-    "too_fast": ("Too fast {when}: {v}.", "Slow down and let each point land."),
-    "too_slow": ("Slow {when}: {v}.", "The caller may feel it drags."),
-    "monotone": ("Flat delivery {when}: pitch varies by only {v}.", "Lift the key words and let your voice rise and fall."),
-    "low_energy": ("Low energy {when}: {v}.", "Sit up, project a little more, or check the headset level."),
-    "shouting": ("Too loud {when}: {v}.", "Lower your voice or move the microphone away."),
-}
-_UNITS = {"too_fast": "words per minute", "too_slow": "words per minute", "monotone": "semitones", "low_energy": "dBFS"}
-
-
 def pace_target(rubric: Rubric) -> str:
     """The speaking-rate target of the rubric as people read it ("120-160 wpm")."""
-    m = rubric.tone_metrics["speaking_rate"]
-    return format_target(m["low"], m["high"], m["unit"])
+    return TONE_RULES["too_fast"].target(rubric)
 
 
 def _checks(p: Mapping[str, Any], voiced_s: float, rubric: Rubric) -> list[tuple[str, str, dict]]:
@@ -346,7 +335,8 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
     """One feedback item for a run of consecutive pieces that break the same rule."""
     first, last = found[0][0], found[-1][0]
     values = [ev["value"] for _, _, ev in found if ev.get("value") is not None]
-    unit = _UNITS.get(category, found[0][2].get("unit", ""))
+    rule = TONE_RULES[category]
+    unit = rule.unit
     if category == "shouting":
         v = "the signal clips or is near full scale"
     elif len(values) > 1 and min(values) != max(values):
@@ -355,7 +345,6 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
         v = f"{values[0]:.{1 if unit == 'semitones' else 0}f} {unit}" if values else "not measured"
     when = f"at {_mmss(first.start_s)}" if len(found) == 1 else \
         f"from {_mmss(first.start_s)} to {_mmss(last.end_s)} ({len(found)} phrases in a row)"
-    what, advice = _TELL[category]
     evidence = dict(found[0][2]) if len(found) == 1 else {
         **{k: v for k, v in found[0][2].items() if k != "value"},
         "value": max(values, key=lambda x: abs(x - float(found[0][2].get("threshold") or 0))) if values else None,
@@ -363,7 +352,7 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
     }
     evidence["words"] = sum(len(sg.words) for sg, _, _ in found)
     severity = "major" if any(sev == "major" for _, sev, _ in found) else "minor"
-    return _item(first.start_s, last.end_s, category, severity, f"{what.format(when=when, v=v)} {advice}", evidence, agent)
+    return _item(first.start_s, last.end_s, category, severity, rule.message(when=when, value=v), evidence, agent)
 
 
 def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric, *, call_end_s: float | None = None,

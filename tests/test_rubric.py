@@ -59,6 +59,9 @@ def test_bundled_rubric_loads_with_typed_values():
     assert r.tone_metrics["speaking_rate"]["low"] == 120.0
     assert r.content("rules")["opening_s"] == 30.0 and r.overall["tone_weight"] == 0.6
     assert r.data["feedback"]["dead_air"]["seconds_over"] == 5.0  # the dict callers read stays
+    import tonecoach.rubric
+
+    assert tonecoach.rubric.Rubric is Rubric and tonecoach.rubric.load_rubric is load_rubric  # scoring re-exports them
 
 
 @pytest.mark.parametrize("key", [

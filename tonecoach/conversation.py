@@ -29,7 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .report import FeedbackItem, Segment
-from .scoring import Rubric, load_rubric
+from .rubric import Rubric, load_rubric
 
 __all__ = [
     "Conversation",

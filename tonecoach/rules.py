@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .report import Severity, format_target
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .scoring import Rubric
+    from .rubric import Rubric
 
 __all__ = ["ToneRule", "TONE_RULES", "tone_rule", "category_metric", "category_field", "metric_categories"]
 

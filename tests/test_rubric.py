@@ -102,7 +102,15 @@ def test_updated_rubric_is_checked_and_leaves_the_original_alone():
     strict = r.updated({"conversation": {"questions": {"min_count": 3}}})
     assert strict.conversation("questions")["min_count"] == 3 and r.conversation("questions")["min_count"] == 1
     with pytest.raises(RubricError, match="must be a whole number"):
-        r.updated({"conversation": {"questions": {"min_count": "three"}}})
+        r.updated({"conversation": {"questions": {"min_count": 2.5}}})
+    assert r.updated({"conversation": {"questions": {"min_count": 2.0}}}).conversation("questions")["min_count"] == 2
+
+
+def test_a_metric_missing_a_key_names_the_metric_and_the_key():
+    d = bundled()
+    del d["content"]["metrics"]["warmth"]["tolerance"]
+    with pytest.raises(RubricError, match=r"rubric 'team.toml': metric 'warmth' lacks tolerance.*'content.metrics.warmth.tolerance'"):
+        Rubric(data=d, path="team.toml")
 
 
 def test_conversation_takes_no_partial_rubric_and_does_not_fall_back_silently():

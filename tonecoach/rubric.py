@@ -69,15 +69,15 @@ _NEEDED_TONE_METRICS = ("speaking_rate",)
 def _kind_ok(v: Any, kind: str) -> bool:
     if kind == _NUM:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    if kind == _INT:
-        return isinstance(v, int) and not isinstance(v, bool)
+    if kind == _INT:  # 3 or 3.0
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and float(v).is_integer()
     if kind == _STR:
         return isinstance(v, str)
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
 def _coerce(v: Any, kind: str) -> Any:
-    return float(v) if kind == _NUM else list(v) if kind == _STRS else v
+    return float(v) if kind == _NUM else int(v) if kind == _INT else list(v) if kind == _STRS else v
 
 
 def _bundled_value(name: str) -> str | None:
@@ -123,7 +123,8 @@ def _check_metrics(data: Any, table: str, where: str) -> dict[str, dict[str, Any
             raise RubricError(f"{where}: [{table}.{name}] must be a table")
         missing = [k for k in _REQUIRED if k not in m]
         if missing:
-            raise RubricError(f"{where}: metric '{name}' lacks {', '.join(missing)}")
+            keys = ", ".join(f"'{table}.{name}.{k}'" for k in missing)
+            raise RubricError(f"{where}: metric '{name}' lacks {', '.join(missing)} (the key{'s' if len(missing) > 1 else ''} {keys})")
         out[name] = _check(m, _METRIC, where, f"{table}.{name}.")
         if out[name]["low"] > out[name]["high"] or out[name]["tolerance"] <= 0 or out[name]["weight"] < 0:
             raise RubricError(f"{where}: metric '{name}' needs low <= high, tolerance > 0, weight >= 0")

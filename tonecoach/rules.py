@@ -32,7 +32,7 @@ class ToneRule:
     metric : the rubric's ``[tone.metrics.<metric>]`` the category is about, or None
     field : the prosody field it measures (``"words_per_minute"``), or None
     unit : the unit as the message writes it ("words per minute")
-    severity : the severity when the rule has no ``major_*`` threshold
+    severity : the severity of a finding (one past a ``major_*`` threshold of the rubric is major)
     tell, advice : the message template: ``tell`` with ``{when}`` and ``{v}`` (the measured value
         with its unit), then the advice; None where the rule words its own message
     also_metrics : further tone metrics whose moments the category shows (loudness for shouting)

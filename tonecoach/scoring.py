@@ -14,7 +14,7 @@ import math
 import statistics
 from typing import Any, Mapping, Sequence
 
-from .report import FeedbackItem, MetricScore, Segment, ToneResult, format_target
+from .report import FeedbackItem, MetricScore, Segment, Severity, ToneResult, format_target
 from .rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from .rules import TONE_RULES
 
@@ -90,25 +90,25 @@ def _checks(p: Mapping[str, Any], voiced_s: float, rubric: Rubric) -> list[tuple
     if wpm is not None:
         r = rubric.feedback("too_fast")
         if wpm > r["wpm_above"]:
-            out.append(("too_fast", "major" if wpm > r["major_above"] else "minor",
+            out.append(("too_fast", Severity.MAJOR if wpm > r["major_above"] else TONE_RULES["too_fast"].severity,
                         {"value": round(wpm, 1), "threshold": r["wpm_above"], "unit": "wpm", "target": pace_target(rubric)}))
         r = rubric.feedback("too_slow")
         if wpm < r["wpm_below"]:
-            out.append(("too_slow", "minor", {"value": round(wpm, 1), "threshold": r["wpm_below"], "unit": "wpm"}))
+            out.append(("too_slow", TONE_RULES["too_slow"].severity, {"value": round(wpm, 1), "threshold": r["wpm_below"], "unit": "wpm"}))
     sd = p.get("pitch_sd_semitones")
     r = rubric.feedback("monotone")
     if sd is not None and voiced_s >= rubric.feedback()["min_voiced_s"] and sd < r["semitones_below"]:
-        out.append(("monotone", "major" if sd < r["major_below"] else "minor",
+        out.append(("monotone", Severity.MAJOR if sd < r["major_below"] else TONE_RULES["monotone"].severity,
                     {"value": round(sd, 2), "threshold": r["semitones_below"], "unit": "semitones",
                      "voiced_s": round(voiced_s, 1)}))
     db = p.get("energy_dbfs")
     r = rubric.feedback("low_energy")
     if db is not None and db < r["dbfs_below"]:
-        out.append(("low_energy", "minor", {"value": round(db, 1), "threshold": r["dbfs_below"], "unit": "dBFS"}))
+        out.append(("low_energy", TONE_RULES["low_energy"].severity, {"value": round(db, 1), "threshold": r["dbfs_below"], "unit": "dBFS"}))
     clip = p.get("clipping_ratio")
     r = rubric.feedback("shouting")
     if (clip is not None and clip * 100 > r["clipping_percent_over"]) or (db is not None and db > r["dbfs_over"]):
-        out.append(("shouting", "major", {
+        out.append(("shouting", TONE_RULES["shouting"].severity, {
             "value": round(clip * 100, 2) if clip is not None else None, "unit": "% clipped",
             "threshold_percent": r["clipping_percent_over"], "energy_dbfs": None if db is None else round(db, 1),
             "threshold_dbfs": r["dbfs_over"]}))
@@ -135,7 +135,7 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
         "moments": [{"start_s": round(sg.start_s, 2), "end_s": round(sg.end_s, 2), "value": ev.get("value")} for sg, _, ev in found],
     }
     evidence["words"] = sum(len(sg.words) for sg, _, _ in found)
-    severity = "major" if any(sev == "major" for _, sev, _ in found) else "minor"
+    severity = Severity.MAJOR if any(sev == Severity.MAJOR for _, sev, _ in found) else rule.severity
     return _item(first.start_s, last.end_s, category, severity, rule.message(when=when, value=v), evidence, agent)
 
 
@@ -183,7 +183,7 @@ def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric
             if lw > med * r["ratio_over"] or lw > limit:
                 why = f"against {med:.0f} wpm earlier in the call" if lw > med * r["ratio_over"] else \
                     f"over the {limit:g} wpm limit ({med:.0f} wpm earlier in the call)"
-                items.append(_item(last.start_s, last.end_s, "rushed_ending", "minor",
+                items.append(_item(last.start_s, last.end_s, "rushed_ending", TONE_RULES["rushed_ending"].severity,
                                    f"Rushed ending at {_mmss(last.start_s)}: {lw:.0f} wpm {why}. "
                                    "Slow the closing down: it is what the caller remembers.",
                                    {"value": round(lw, 1), "median_wpm_before": round(med, 1), "ratio": round(lw / med, 2),
@@ -210,7 +210,7 @@ def dead_air(segments: Sequence[Segment], rubric: Rubric) -> list[FeedbackItem]:
     over, major = r["seconds_over"], r["major_over"]
     out = []
     for a, b in dead_air_gaps(segments, over_s=over):
-        out.append(_item(a, b, "dead_air", "major" if b - a > major else "minor",
+        out.append(_item(a, b, "dead_air", Severity.MAJOR if b - a > major else TONE_RULES["dead_air"].severity,
                          f"Dead air at {_mmss(a)}: {b - a:.1f} s with nobody speaking. Fill long waits: say what you are doing.",
                          {"value": round(b - a, 1), "threshold": over, "unit": "s"}, None))
     return out

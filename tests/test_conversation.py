@@ -20,6 +20,7 @@ from tonecoach.conversation import (
     speech_overlaps,
 )
 from tonecoach.report import FeedbackItem, Segment, Word
+from tonecoach.scoring import load_rubric
 
 SR = 16000
 
@@ -291,12 +292,13 @@ def test_ninety_percent_silence():
 def test_thresholds_come_from_a_custom_rubric():
     segs = [turn("C", 0.0, "question here", end=1.0), turn("A", 2.5, "answer", end=3.0)]
     base = metrics(segs, duration=4.0)
-    strict = metrics(segs, duration=4.0, rubric={"conversation": {"response_latency": {"seconds_over": 1.0, "source": "team"}}})
+    team = load_rubric().updated({"conversation": {"response_latency": {"seconds_over": 1.0, "source": "team"}}})
+    strict = metrics(segs, duration=4.0, rubric=team)
     assert not [f for f in base.feedback if f.category == "slow_response"]
     (f,) = [f for f in strict.feedback if f.category == "slow_response"]
     assert f.evidence["threshold"] == 1.0 and f.evidence["source"] == "team"
     assert strict.metrics["thresholds"]["response_latency.seconds_over"] == 1.0
-    assert strict.metrics["thresholds"]["monologue.seconds_over"] == 120.0  # the rest from the bundled rubric
+    assert strict.metrics["thresholds"]["monologue.seconds_over"] == 120.0  # the rest as the rubric it was made from
 
 
 def test_metrics_are_json_ready_numbers():

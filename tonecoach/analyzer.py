@@ -240,7 +240,7 @@ class Analyzer:
         agent_sp = next((s for s in speakers if s.role == "agent"), None)
         conv = analyze_conversation(segs, agent.speaker, duration_s=audio.duration_s, samples=audio.mono, sr=sr,
                                     overlaps=[(o.start_s, o.end_s, o.speakers) for o in (dia.overlaps if dia else ())],
-                                    language=lang, rubric=self.rubric.data) if n_words else None
+                                    language=lang, rubric=self.rubric) if n_words else None
         values, evidence = _tone_values(agent_sp, segs, self.rubric, conv)
         tone = score_tone(values, self.rubric, evidence=evidence)
         units = _phrases(segs, agent.speaker, by_id, tracks, sr, self.options.phrase_max_s, language=lang) if n_words else []
@@ -457,7 +457,7 @@ def _tone_values(agent: Speaker | None, segs: Sequence[Segment], rubric: Rubric,
     if agent is None or not agent.prosody:
         return {}, {}
     p = dict(agent.prosody)
-    over = float(rubric.feedback("dead_air").get("seconds_over", 5.0))
+    over = rubric.feedback("dead_air")["seconds_over"]
     if conv is not None:  # holds are not dead air
         p["dead_air_count"] = float(len(conv.metrics["dead_air"]))
     else:

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from .content import mmss
 from .report import FeedbackItem, MetricScore, Segment
+from .rules import category_metric
 from .scoring import Rubric
 from .wording.call import TurnWording
 
@@ -28,8 +29,8 @@ def _turn_delivery(p: Mapping[str, Any], rubric: Rubric) -> tuple[list[str], dic
     """What was wrong with the delivery of one turn (flat, rushed, loud), with the measured values."""
     problems, ev = [], {}
     sd, wpm, db, clip = p.get("pitch_sd_semitones"), p.get("words_per_minute"), p.get("energy_dbfs"), p.get("clipping_ratio")
-    mono = float(rubric.feedback("monotone").get("semitones_below", 1.5))
-    fast = float(rubric.feedback("too_fast").get("wpm_above", 170.0))
+    mono = rubric.feedback("monotone")["semitones_below"]
+    fast = rubric.feedback("too_fast")["wpm_above"]
     loud = rubric.feedback("shouting")
     if sd is not None and sd < mono:
         problems.append(f"flat ({sd:.1f} semitones of pitch spread, under {mono:g})")
@@ -37,9 +38,7 @@ def _turn_delivery(p: Mapping[str, Any], rubric: Rubric) -> tuple[list[str], dic
     if wpm is not None and wpm > fast:
         problems.append(f"rushed ({wpm:.0f} words per minute, over {fast:g})")
         ev["words_per_minute"] = round(wpm, 1)
-    if (db is not None and db > float(loud.get("dbfs_over", -8.0))) or (
-        clip is not None and 100 * clip > float(loud.get("clipping_percent_over", 0.5))
-    ):
+    if (db is not None and db > loud["dbfs_over"]) or (clip is not None and 100 * clip > loud["clipping_percent_over"]):
         problems.append("loud (near full scale or clipping)")
         ev["energy_dbfs"] = None if db is None else round(db, 1)
     return problems, ev
@@ -47,13 +46,12 @@ def _turn_delivery(p: Mapping[str, Any], rubric: Rubric) -> tuple[list[str], dic
 
 def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWording], rubric: Rubric) -> list[FeedbackItem]:
     """Agent turns where tone and words disagree, as feedback items of category ``tone_content_mismatch``."""
-    mm = rubric.data.get("content", {}).get("mismatch", {})
-    fb = rubric.data.get("feedback", {})
-    min_words = int(fb.get("min_turn_words", 6))
-    kind_cats, blunt_cats = set(mm.get("kind_categories", ())), set(mm.get("blunt_categories", ()))
-    kind_over, blunt_under = float(mm.get("kind_model_over", 0.75)), float(mm.get("blunt_model_under", 0.25))
-    lively = float(mm.get("lively_semitones_over", 2.0))
-    rate = rubric.tone_metrics.get("speaking_rate", {})
+    mm = rubric.content("mismatch")
+    min_words = rubric.feedback()["min_turn_words"]
+    kind_cats, blunt_cats = set(mm["kind_categories"]), set(mm["blunt_categories"])
+    kind_over, blunt_under = mm["kind_model_over"], mm["blunt_model_under"]
+    lively = mm["lively_semitones_over"]
+    rate = rubric.tone_metrics["speaking_rate"]
     out = []
     for t in turns:
         if t.role != "agent" or t.n_words < min_words or t.segment >= len(segments):
@@ -78,7 +76,7 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
             ))
             continue
         sd, wpm = p.get("pitch_sd_semitones"), p.get("words_per_minute")
-        in_pace = wpm is not None and float(rate.get("low", 120)) <= wpm <= float(rate.get("high", 160))
+        in_pace = wpm is not None and rate["low"] <= wpm <= rate["high"]
         if (blunt or model_blunt) and sd is not None and sd >= lively and in_pace:
             said = (f'the words were blunt: "{blunt[0].text}"' if blunt
                     else f"the words scored as blunt (politeness {t.politeness:.2f})")
@@ -94,9 +92,7 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
 
 
 #: Feedback categories that a score metric already covers (so a "work on first" list names each problem once).
-_COVERED_BY = {"too_fast": "speaking_rate", "too_slow": "speaking_rate", "rushed_ending": "speaking_rate",
-               "monotone": "pitch_variability", "low_energy": "energy_level", "shouting": "clipping",
-               "dead_air": "dead_air", "blame": "blunt", "dismissive": "blunt", "over_promise": "blunt",
+_COVERED_BY = {**category_metric(), "blame": "blunt", "dismissive": "blunt", "over_promise": "blunt",
                "negative_framing": "negative_framing", "filler": "fillers"}
 _SEVERITY = {"major": 0, "minor": 1}
 
@@ -114,8 +110,8 @@ def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[Me
     interruption costs no score points but is still worth working on.
     """
     out = []
-    for side, metrics, w_side in (("tone", tone_metrics, overall.get("tone_weight", 0.6)),
-                                  ("content", content_metrics, overall.get("content_weight", 0.4))):
+    for side, metrics, w_side in (("tone", tone_metrics, overall["tone_weight"]),
+                                  ("content", content_metrics, overall["content_weight"])):
         scored = [m for m in metrics if m.score is not None and m.weight > 0]
         total = sum(m.weight for m in scored)
         if not total:
@@ -125,7 +121,7 @@ def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[Me
             if cost > 0.05:
                 out.append({"side": side, "metric": m.name, "label": m.label, "points": round(cost, 1),
                             "score": m.score, "evidence": m.evidence})
-    both = overall.get("tone_weight", 0.6) + overall.get("content_weight", 0.4)
+    both = overall["tone_weight"] + overall["content_weight"]
     for p in out:
         p["points"] = round(p["points"] / both, 1) if both else p["points"]
     out.sort(key=lambda p: -p["points"])
@@ -145,7 +141,7 @@ def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[Me
 def summary(tone_score: float | None, content_score: float | None, overall: Mapping[str, Any],
             tops: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The balance between tone and content in words, and the three things to work on first."""
-    wt, wc = overall.get("tone_weight", 0.6), overall.get("content_weight", 0.4)
+    wt, wc = overall["tone_weight"], overall["content_weight"]
     share = wt / (wt + wc) if wt + wc else 0.5
     balance = (f"On the phone the voice carries much of what a caller perceives, so tone counts for {share:.0%} of the "
                f"overall score and wording for {1 - share:.0%} (configurable in the rubric).")

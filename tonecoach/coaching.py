@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .report import CallReport, FeedbackItem, Segment
+from .rules import TONE_RULES, category_field, category_metric, metric_categories
 
 __all__ = [
     "AgentDoubt",
@@ -52,13 +53,7 @@ UNIT_DIGITS = {"wpm": 0, "semitones": 1, "dB": 1, "dBFS": 1, "%": 0, "% clipped"
 
 #: plain words for the rules' categories (wording categories take their lexicon's label)
 LABELS = {
-    "too_fast": "Speaking too fast",
-    "too_slow": "Speaking slowly",
-    "rushed_ending": "Rushed ending",
-    "monotone": "Flat, monotone delivery",
-    "low_energy": "Quiet, low energy",
-    "shouting": "Too loud or clipping",
-    "dead_air": "Dead air",
+    **{c: r.label for c, r in TONE_RULES.items()},
     "talk_ratio_high": "You did most of the talking",
     "long_monologue": "Long monologue",
     "interruption": "Interrupted the customer",
@@ -73,21 +68,15 @@ LABELS = {
 _MISMATCH = {"kind_words_poor_delivery": "Kind words, flat delivery", "warm_tone_blunt_words": "Warm voice, blunt words"}
 
 #: the tone metric (rubric name) each tone category is about, and the prosody field it measures
-CATEGORY_METRIC = {"too_fast": "speaking_rate", "too_slow": "speaking_rate", "rushed_ending": "speaking_rate",
-                   "monotone": "pitch_variability", "low_energy": "energy_level", "shouting": "clipping",
-                   "dead_air": "dead_air"}
-CATEGORY_FIELD = {"too_fast": "words_per_minute", "too_slow": "words_per_minute", "rushed_ending": "words_per_minute",
-                  "monotone": "pitch_sd_semitones", "low_energy": "energy_dbfs"}
+#: (both from the one registry, :data:`tonecoach.rules.TONE_RULES`)
+CATEGORY_METRIC = category_metric()
+CATEGORY_FIELD = category_field()
 _EXTREME = {"too_fast": "fastest phrase", "too_slow": "slowest phrase", "monotone": "flattest phrase",
             "low_energy": "quietest phrase"}
 _PHRASE = {"too_fast": "this phrase", "too_slow": "this phrase", "monotone": "this phrase", "low_energy": "this phrase"}
 #: a summary metric and the feedback categories that show it as moments
 METRIC_CATEGORIES = {
-    "speaking_rate": ("too_fast", "too_slow", "rushed_ending"),
-    "pitch_variability": ("monotone",),
-    "energy_level": ("low_energy", "shouting"),
-    "clipping": ("shouting",),
-    "dead_air": ("dead_air",),
+    **metric_categories(),
     "blunt": ("wording_blame", "wording_dismissive", "wording_over_promise"),
     "negative_framing": ("wording_negative_framing",),
     "fillers": ("wording_filler",),

@@ -30,7 +30,7 @@ def mmss(t: float) -> str:
 
 
 def _rules(rubric: Rubric) -> Mapping[str, Any]:
-    return rubric.data.get("content", {}).get("rules", {})
+    return rubric.content("rules")
 
 
 def _mean(xs: Sequence[float]) -> float | None:
@@ -54,11 +54,11 @@ def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[s
         via = sum(1 for t in scored if t.via_translation)
         how = f"{len(scored)} agent turn(s), weighted by words" + (f"; {via} scored on the English translation" if via else "")
         ev["politeness"] = ev["warmth"] = how
-    min_words = int(r.get("min_agent_words", 30))
+    min_words = r["min_agent_words"]
     if words >= min_words:
-        for key, names, label in (("blunt_per_100_words", r.get("blunt_categories", ()), "blunt"),
-                                  ("negative_per_100_words", r.get("negative_categories", ()), "negative"),
-                                  ("fillers_per_100_words", r.get("filler_categories", ()), "filler")):
+        for key, names, label in (("blunt_per_100_words", r["blunt_categories"], "blunt"),
+                                  ("negative_per_100_words", r["negative_categories"], "negative"),
+                                  ("fillers_per_100_words", r["filler_categories"], "filler")):
             found = cats(agent, names)
             vals[key] = 100.0 * len(found) / words
             shown = ", ".join(f'"{m.text}"' for m in found[:4]) + (" ..." if len(found) > 4 else "")
@@ -68,23 +68,23 @@ def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[s
         ev["ownership_count"] = (", ".join(f'"{m.text}" at {mmss(m.start_s or 0)}' for m in own[:3])
                                  if own else "no phrase taking ownership of the next step")
     # empathy when the customer is upset: an empathy marker in an agent turn after the first complaint
-    complaints = [(t, m) for t in customer for m in t.markers if m.category in set(r.get("complaint_categories", ("complaint",)))]
+    complaints = [(t, m) for t in customer for m in t.markers if m.category in set(r["complaint_categories"])]
     if complaints:
         first_t, first_m = complaints[0]
         later = [(t, m) for t in agent if t.start_s >= first_t.start_s
-                 for m in t.markers if m.category in set(r.get("empathy_categories", ("empathy",)))]
+                 for m in t.markers if m.category in set(r["empathy_categories"])]
         vals["empathy_when_upset"] = 100.0 if later else 0.0
         ev["empathy_when_upset"] = (f'customer upset at {mmss(first_t.start_s)} ("{first_m.text}"); '
                                     + (f'agent: "{later[0][1].text}" at {mmss(later[0][0].start_s)}' if later
                                        else "no empathy statement from the agent after it"))
     if agent:
         first = agent[0].start_s
-        opening = [t for t in agent if t.start_s - first <= float(r.get("opening_s", 30.0))][:2]
+        opening = [t for t in agent if t.start_s - first <= r["opening_s"]][:2]
         g = [m for t in opening for m in t.markers if m.category == "greeting"]
         vals["greeting"] = 100.0 if g else 0.0
         ev["greeting"] = f'"{g[0].text}" at {mmss(g[0].start_s or opening[0].start_s)}' if g else "no greeting in the agent's opening turn(s)"
         last = agent[-1].end_s
-        closing = [t for t in agent if last - t.start_s <= float(r.get("closing_s", 45.0))][-2:]
+        closing = [t for t in agent if last - t.start_s <= r["closing_s"]][-2:]
         if len(agent) >= 2 or len(turns) > len(agent):
             c = [m for t in closing for m in t.markers if m.category == "closing"]
             vals["closing"] = 100.0 if c else 0.0
@@ -98,7 +98,7 @@ def score_content(values: Mapping[str, float | None], rubric: Rubric, *, evidenc
     evidence = evidence or {}
     out: list[MetricScore] = []
     num = den = 0.0
-    for name, m in rubric.data.get("content", {}).get("metrics", {}).items():
+    for name, m in rubric.content_metrics.items():
         v = values.get(m["field"])
         v = None if v is None or not math.isfinite(float(v)) else float(v)
         pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
@@ -128,8 +128,8 @@ def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric, *, segments
     two windows that the start and end values are means of, so a reader can
     see which words moved it. ``segments`` (the report's) adds each turn's text.
     """
-    c = rubric.data.get("content", {}).get("customer", {})
-    n = int(c.get("turns_each_end", 2))
+    c = rubric.content("customer")
+    n = c["turns_each_end"]
     cust = [t for t in turns if t.role == "customer" and t.n_words > 0 and not getattr(t, "unscored", None)]
     if len(cust) < 2:
         return None
@@ -162,7 +162,7 @@ def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric, *, segments
         out["change"] = round(d, 3)
     else:
         d = 0.15 * (comp(start) - comp(end))  # fewer complaint phrases at the end reads as improvement
-    thr = float(c.get("unchanged_below", 0.1))
+    thr = c["unchanged_below"]
     out["trend"] = "improved" if d >= thr else "worsened" if d <= -thr else "unchanged"
     return out
 
@@ -170,7 +170,7 @@ def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric, *, segments
 def rewording_feedback(turns: Sequence[TurnWording], rubric: Rubric) -> list[FeedbackItem]:
     """One timestamped item per hurting phrase of the agent, with the phrasebook's rewording."""
     r = _rules(rubric)
-    major, info = set(r.get("major_categories", ())), set(r.get("info_categories", ()))
+    major, info = set(r["major_categories"]), set(r["info_categories"])
     items = []
     for t in turns:
         if t.role != "agent":
@@ -195,10 +195,10 @@ def rewording_feedback(turns: Sequence[TurnWording], rubric: Rubric) -> list[Fee
 
 def overall_score(tone: float | None, content: float | None, rubric: Rubric) -> dict[str, Any]:
     """Tone and content combined with the rubric's ``[overall]`` weights (one side alone when the other is missing)."""
-    o = rubric.data.get("overall", {})
-    wt, wc = float(o.get("tone_weight", 0.6)), float(o.get("content_weight", 0.4))
+    o = rubric.overall
+    wt, wc = o["tone_weight"], o["content_weight"]
     parts = [(s, w) for s, w in ((tone, wt), (content, wc)) if s is not None and w > 0]
     score = round(sum(s * w for s, w in parts) / sum(w for _, w in parts), 1) if parts else None
     note = ("tone and content" if len(parts) == 2 else "tone only" if tone is not None and content is None
             else "content only" if content is not None and tone is None else "nothing measured")
-    return {"score": score, "tone_weight": wt, "content_weight": wc, "combined": note, "source": o.get("source", "")}
+    return {"score": score, "tone_weight": wt, "content_weight": wc, "combined": note, "source": o["source"]}

@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .report import FeedbackItem, Segment
+from .rubric import Rubric, load_rubric
 
 __all__ = [
     "Conversation",
@@ -48,35 +49,8 @@ _SENTENCE_END = re.compile(r"[.?!。？！]['\"]?$")
 
 
 @lru_cache(maxsize=1)
-def _bundled() -> Mapping[str, Any]:
-    with open(_DATA / "rubric.toml", "rb") as fh:
-        return tomllib.load(fh)
-
-
-def _rule(rubric: Mapping[str, Any] | None, table: str, key: str) -> float:
-    """A ``[conversation.<table>]`` value; the bundled rubric's when a custom rubric lacks it."""
-    for data in (rubric or {}, _bundled()):
-        v = data.get("conversation", {}).get(table, {}).get(key)
-        if v is not None:
-            return float(v)
-    raise KeyError(f"conversation.{table}.{key}")
-
-
-def _source(rubric: Mapping[str, Any] | None, table: str) -> str | None:
-    for data in (rubric or {}, _bundled()):
-        s = data.get("conversation", {}).get(table, {}).get("source")
-        if s:
-            return str(s)
-    return None
-
-
-def _dead_air_over(rubric: Mapping[str, Any] | None) -> float:
-    """Dead air threshold: the tone rubric's ``[feedback.dead_air]``, shared with tone feedback."""
-    for data in (rubric or {}, _bundled()):
-        v = data.get("feedback", {}).get("dead_air", {}).get("seconds_over")
-        if v is not None:
-            return float(v)
-    return 5.0
+def _bundled() -> Rubric:
+    return load_rubric()
 
 
 # -- backchannels ------------------------------------------------------------------------
@@ -310,6 +284,14 @@ def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
+def _every(seconds: float) -> str:
+    """A period as the advice says it: "minute", "2 minutes", "90 s"."""
+    if seconds >= 60 and seconds % 60 == 0:
+        n = int(seconds // 60)
+        return "minute" if n == 1 else f"{n} minutes"
+    return f"{seconds:g} s"
+
+
 def _item(a: float, b: float, cat: str, sev: str, msg: str, ev: dict, spk: str | None) -> FeedbackItem:
     return FeedbackItem(start_s=round(a, 2), end_s=round(b, 2), category=cat, severity=sev, message=msg, evidence=ev, speaker=spk)
 
@@ -323,7 +305,7 @@ def analyze_conversation(
     sr: int = 16000,
     overlaps: Sequence[tuple[float, float, tuple[str, str]]] = (),
     language: str | None = None,
-    rubric: Mapping[str, Any] | None = None,
+    rubric: Rubric | None = None,
 ) -> Conversation:
     """Measure the conversation and turn each rubric threshold it passes into feedback.
 
@@ -342,8 +324,10 @@ def analyze_conversation(
         overlaps of the words themselves are added here.
     language : str, optional
         ISO 639-1 code, for the backchannel list.
-    rubric : mapping, optional
-        The rubric's TOML as a dict; missing ``[conversation.*]`` values come from the bundled rubric.
+    rubric : Rubric, optional
+        The rubric whose ``[conversation.*]`` thresholds apply (default: the bundled rubric). A mapping
+        is taken as a whole rubric's TOML and checked as one (:class:`~tonecoach.errors.RubricError`
+        naming a missing key).
 
     Returns
     -------
@@ -357,11 +341,15 @@ def analyze_conversation(
         ``holds``, ``hold_s``, ``agent_questions``,
         ``agent_questions_per_min``, ``thresholds``.
     """
-    R = rubric
+    if rubric is None:
+        rubric = _bundled()
+    elif not isinstance(rubric, Rubric):
+        rubric = Rubric(data=rubric, path="<mapping>")
+    conv = rubric.conversation
     segs = sorted(segments, key=lambda s: (s.start_s, s.speaker))
     ids = sorted({s.speaker for s in segs})
     two_sided = agent in ids and len(ids) > 1
-    bc = [is_backchannel(s.text, language=language, max_words=int(_rule(R, "interruption", "backchannel_max_words"))) for s in segs]
+    bc = [is_backchannel(s.text, language=language, max_words=conv("interruption")["backchannel_max_words"]) for s in segs]
     fb: list[FeedbackItem] = []
     m: dict[str, Any] = {"n_speakers": len(ids), "agent": agent}
 
@@ -371,25 +359,25 @@ def analyze_conversation(
     ratio = talk[agent] / total if two_sided and total > 0 else None
     m["talk_time_s"] = {i: round(v, 2) for i, v in talk.items()}
     m["agent_talk_ratio"] = None if ratio is None else round(ratio, 3)
-    over, major, target = (_rule(R, "talk_ratio", k) for k in ("share_above", "major_above", "target"))
+    over, major, target = (conv("talk_ratio")[k] for k in ("share_above", "major_above", "target"))
     if ratio is not None and ratio > over:
         fb.append(_item(0.0, duration_s, "talk_ratio_high", "major" if ratio > major else "minor",
                         f"The agent talked {ratio:.0%} of the time. Ask and listen more: the best calls are nearer "
                         f"{target:.0%} agent talk.",
                         {"value": round(100 * ratio, 1), "threshold": round(100 * over, 1), "unit": "%",
-                         "target": round(100 * target, 1), "source": _source(R, "talk_ratio")}, agent))
+                         "target": round(100 * target, 1), "source": conv("talk_ratio")["source"]}, agent))
 
     # monologues
-    mono = _monologues(segs, bc, agent, _rule(R, "monologue", "max_pause_s")) if two_sided else []
+    mono = _monologues(segs, bc, agent, conv("monologue")["max_pause_s"]) if two_sided else []
     longest = max(mono, key=lambda x: x[1] - x[0], default=None)
     m["longest_agent_monologue_s"] = round(longest[1] - longest[0], 2) if longest else None
     m["longest_agent_monologue_at_s"] = round(longest[0], 2) if longest else None
-    mono_over = _rule(R, "monologue", "seconds_over")
+    mono_over = conv("monologue")["seconds_over"]
     for a, b in mono:
         if b - a > mono_over:
             fb.append(_item(a, b, "long_monologue", "minor",
                             f"Monologue at {_mmss(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
-                            {"value": round(b - a, 1), "threshold": mono_over, "unit": "s", "source": _source(R, "monologue")}, agent))
+                            {"value": round(b - a, 1), "threshold": mono_over, "unit": "s", "source": conv("monologue")["source"]}, agent))
 
     # overtalk: overlaps in the audio (mono) and of the words (stereo), and who came in
     raw = list(overlaps) + speech_overlaps(segs)
@@ -404,7 +392,7 @@ def analyze_conversation(
 
     # interruptions: coming in on the other's speech (overlap >= min_overlap_s) while they are
     # mid-sentence, with more than a backchannel
-    min_ov, ot_min = _rule(R, "interruption", "min_overlap_s"), _rule(R, "overtalk", "seconds_at_least")
+    min_ov, ot_min = conv("interruption")["min_overlap_s"], conv("overtalk")["seconds_at_least"]
     events = []
     for o in ovl:
         who = o["started_by"]
@@ -427,17 +415,17 @@ def analyze_conversation(
                             f"Interruption at {_mmss(e['at_s'])}: the agent started while the customer was mid-sentence. "
                             "Let them finish.",
                             {"value": e["overlap_s"], "threshold": min_ov, "unit": "s", "interrupted": e["interrupted"],
-                             "source": _source(R, "interruption")}, agent))
+                             "source": conv("interruption")["source"]}, agent))
     for o in ovl:
         if agent is not None and o["started_by"] == agent and o["duration_s"] >= ot_min and o["start_s"] not in flagged:
             fb.append(_item(o["start_s"], o["end_s"], "overtalk", "minor",
                             f"Overtalk at {_mmss(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
-                            {"value": o["duration_s"], "threshold": ot_min, "unit": "s", "source": _source(R, "overtalk")}, agent))
+                            {"value": o["duration_s"], "threshold": ot_min, "unit": "s", "source": conv("overtalk")["source"]}, agent))
 
     # silences: holds (music, or long silence), and dead air (the rest over the threshold)
-    dead_over = _dead_air_over(R)
+    dead_over = rubric.feedback("dead_air")["seconds_over"]  # shared with tone feedback
     gaps = _word_gaps(segs, duration_s, dead_over)
-    holds = find_holds(gaps, samples, sr=sr, music_min_s=_rule(R, "hold", "music_min_s"), silence_min_s=_rule(R, "hold", "silence_min_s"))
+    holds = find_holds(gaps, samples, sr=sr, music_min_s=conv("hold")["music_min_s"], silence_min_s=conv("hold")["silence_min_s"])
     hold_spans = [(h.start_s, h.end_s) for h in holds]
     inner = [(a, b) for a, b in gaps if a > 0 and b < duration_s and not _covered(a, b, hold_spans)] if segs else []
     m["dead_air"] = [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in inner]
@@ -446,19 +434,19 @@ def analyze_conversation(
     m["holds"] = [{"start_s": h.start_s, "end_s": h.end_s, "duration_s": round(h.duration_s, 2), "kind": h.kind,
                    "level_dbfs": h.level_dbfs} for h in holds]
     m["hold_s"] = round(sum(h.duration_s for h in holds), 2)
-    long_hold, max_holds = _rule(R, "hold", "long_over_s"), int(_rule(R, "hold", "count_over"))
+    long_hold, max_holds = conv("hold")["long_over_s"], conv("hold")["count_over"]
     for h in holds:
         long = h.duration_s > long_hold
         fb.append(_item(h.start_s, h.end_s, "long_hold" if long else "hold", "major" if long else "info",
                         f"Hold at {_mmss(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
-                        + (" Check back with the customer at least every 2 minutes." if long
+                        + (f" Check back with the customer at least every {_every(long_hold)}." if long
                            else " Ask before holding and thank the customer after."),
                         {"value": round(h.duration_s, 1), "threshold": long_hold, "unit": "s", "kind": h.kind,
-                         "source": _source(R, "hold")}, None))
+                         "source": conv("hold")["source"]}, None))
     if len(holds) > max_holds:
         fb.append(_item(holds[0].start_s, holds[-1].end_s, "many_holds", "minor",
                         f"{len(holds)} holds in one call; more than {max_holds} leaves the customer waiting too often.",
-                        {"value": len(holds), "threshold": max_holds, "unit": "count", "source": _source(R, "hold")}, None))
+                        {"value": len(holds), "threshold": max_holds, "unit": "count", "source": conv("hold")["source"]}, None))
 
     # response latency: the customer stops -> the agent starts
     lat = _latencies(segs, bc, agent, hold_spans) if two_sided else []
@@ -467,26 +455,27 @@ def analyze_conversation(
                                "median": round(statistics.median(x for x, _, _ in lat), 2) if lat else None,
                                "worst": round(worst[0], 2) if worst else None,
                                "worst_at_s": round(worst[1], 2) if worst else None}
-    slow = _rule(R, "response_latency", "seconds_over")
+    slow = conv("response_latency")["seconds_over"]
     for x, a, b in lat:
         if slow < x <= dead_over:  # longer gaps are dead air, flagged as such
             fb.append(_item(a, b, "slow_response", "minor",
                             f"Slow response at {_mmss(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
                             "even if you need time to look something up.",
-                            {"value": round(x, 1), "threshold": slow, "unit": "s", "source": _source(R, "response_latency")}, agent))
+                            {"value": round(x, 1), "threshold": slow, "unit": "s", "source": conv("response_latency")["source"]}, agent))
 
     # questions
     q = sum(_questions(s.text) for s in segs if s.speaker == agent) if agent in ids else None
     m["agent_questions"] = q
     m["agent_questions_per_min"] = round(q / (duration_s / 60.0), 2) if q is not None and duration_s > 0 else None
-    q_min, q_call = _rule(R, "questions", "min_count"), _rule(R, "questions", "min_call_s")
+    q_min, q_call = conv("questions")["min_count"], conv("questions")["min_call_s"]
     if two_sided and duration_s >= q_call and q < q_min:
+        asked = "no questions" if q == 0 else f"only {q} question{'s' if q != 1 else ''}, fewer than {q_min}"
         fb.append(_item(0.0, duration_s, "few_questions", "info",
-                        "The agent asked no questions. Ask what the customer needs and check that it is solved.",
-                        {"value": q, "threshold": q_min, "unit": "count", "source": _source(R, "questions")}, agent))
+                        f"The agent asked {asked}. Ask what the customer needs and check that it is solved.",
+                        {"value": q, "threshold": float(q_min), "unit": "count", "source": conv("questions")["source"]}, agent))
 
-    m["thresholds"] = {"dead_air_over_s": dead_over, "backchannel_max_words": _rule(R, "interruption", "backchannel_max_words"),
-                       **{f"{t}.{k}": _rule(R, t, k) for t, keys in _KEYS.items() for k in keys}}
+    m["thresholds"] = {"dead_air_over_s": dead_over, "backchannel_max_words": float(conv("interruption")["backchannel_max_words"]),
+                       **{f"{t}.{k}": float(conv(t)[k]) for t, keys in _KEYS.items() for k in keys}}
     fb.sort(key=lambda f: (f.start_s, f.category))
     return Conversation(metrics=m, feedback=tuple(fb), holds=tuple(holds))
 

@@ -8,6 +8,7 @@ and bump :data:`SCHEMA_VERSION`.
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
@@ -15,6 +16,8 @@ from typing import Any, Mapping
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Severity",
+    "Role",
     "Word",
     "Segment",
     "Speaker",
@@ -32,8 +35,26 @@ __all__ = [
 SCHEMA_VERSION = "1.1"  # 1.1: the optional `scorecard`
 
 
+class Severity(enum.StrEnum):
+    """How much a feedback item matters. A ``str``: ``Severity.MAJOR == "major"``, and JSON holds the plain value."""
+
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+
+
+class Role(enum.StrEnum):
+    """Who a speaker is in the call. A ``str``: ``Role.AGENT == "agent"``, and JSON holds the plain value."""
+
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    UNKNOWN = "unknown"
+
+
 def _clean(value: Any) -> Any:
-    """Make a value JSON-safe: NaN/inf become None, tuples become lists."""
+    """Make a value JSON-safe: NaN/inf become None, tuples become lists, enums their plain values."""
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
@@ -88,13 +109,16 @@ class Segment:
 
 @dataclass(frozen=True)
 class Speaker:
-    """One party of the call. ``role`` is ``"agent"``, ``"customer"`` or ``"unknown"``."""
+    """One party of the call. ``role`` is a :class:`Role` (``"agent"``, ``"customer"`` or ``"unknown"``)."""
 
     id: str
-    role: str
+    role: Role
     talk_time_s: float
     channel: int | None = None
     prosody: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Speaker":
@@ -235,7 +259,7 @@ class ToneResult:
 class FeedbackItem:
     """A timestamped coaching point with the measurement behind it.
 
-    ``severity`` is ``"info"``, ``"minor"``, ``"major"``; ``category`` names
+    ``severity`` is a :class:`Severity` (``"info"``, ``"minor"``, ``"major"``); ``category`` names
     the rubric rule (``too_fast``, ``monotone``, ...). ``evidence`` holds the
     measured value, the target and the unit.
     """
@@ -243,11 +267,14 @@ class FeedbackItem:
     start_s: float
     end_s: float
     category: str
-    severity: str
+    severity: Severity
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     speaker: str | None = None
     suggestion: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", Severity(self.severity))
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "FeedbackItem":

@@ -1,8 +1,9 @@
 """Rubric-driven tone scoring: metrics -> points -> score, and timestamped feedback.
 
-The rubric (``tonecoach/data/rubric.toml`` or a file given by the user) holds
-every target range, weight and threshold; this module only applies it, so a
-team tunes its rubric without touching code. Every number produced carries
+The rubric (``tonecoach/data/rubric.toml`` or a file given by the user, read
+and checked by :mod:`tonecoach.rubric`) holds every target range, weight and
+threshold; this module only applies it, so a team tunes its rubric without
+touching code. Every number produced carries
 the evidence behind it: the measured value, the target and where the target
 comes from.
 """
@@ -11,65 +12,13 @@ from __future__ import annotations
 
 import math
 import statistics
-import tomllib
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .errors import RubricError
-from .report import FeedbackItem, MetricScore, Segment, ToneResult, format_target
+from .report import FeedbackItem, MetricScore, Segment, Severity, ToneResult, format_target
+from .rubric import DEFAULT_RUBRIC, Rubric, load_rubric
+from .rules import TONE_RULES
 
-__all__ = ["Rubric", "load_rubric", "metric_points", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
-
-DEFAULT_RUBRIC = Path(__file__).resolve().parent / "data" / "rubric.toml"
-_REQUIRED = ("label", "unit", "field", "low", "high", "tolerance", "weight", "source")
-
-
-@dataclass(frozen=True)
-class Rubric:
-    """A parsed rubric: ``data`` is the TOML as a dict, ``path`` where it came from."""
-
-    data: Mapping[str, Any]
-    path: str
-
-    @property
-    def version(self) -> str:
-        return str(self.data.get("version", "unversioned"))
-
-    @property
-    def tone_metrics(self) -> Mapping[str, Mapping[str, Any]]:
-        return self.data.get("tone", {}).get("metrics", {})
-
-    def feedback(self, key: str) -> Mapping[str, Any]:
-        return self.data.get("feedback", {}).get(key, {})
-
-
-def load_rubric(path: str | Path | None = None) -> Rubric:
-    """Read and check a rubric file (the bundled default when ``path`` is None).
-
-    Raises
-    ------
-    RubricError
-        If the file is missing, not TOML, or a metric lacks a required key.
-    """
-    p = Path(path) if path else DEFAULT_RUBRIC
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise RubricError(f"rubric file not found: '{p}'") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise RubricError(f"rubric '{p}' is not valid TOML: {exc}") from None
-    metrics = data.get("tone", {}).get("metrics", {})
-    if not metrics:
-        raise RubricError(f"rubric '{p}' defines no [tone.metrics.*] tables")
-    for name, m in metrics.items():
-        missing = [k for k in _REQUIRED if k not in m]
-        if missing:
-            raise RubricError(f"rubric '{p}': metric '{name}' lacks {', '.join(missing)}")
-        if float(m["low"]) > float(m["high"]) or float(m["tolerance"]) <= 0 or float(m["weight"]) < 0:
-            raise RubricError(f"rubric '{p}': metric '{name}' needs low <= high, tolerance > 0, weight >= 0")
-    return Rubric(data=data, path=str(p))
+__all__ = ["Rubric", "load_rubric", "metric_points", "pace_target", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
 
 
 def metric_points(value: float | None, low: float, high: float, tolerance: float) -> float | None:
@@ -129,15 +78,9 @@ def _mmss(t: float) -> str:
     return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
-#: How each per-phrase finding is told: (what, advice); "{v}" is the measured value with its unit.
-_TELL = {
-    "too_fast": ("Too fast {when}: {v}.", "Slow down and let each point land."),
-    "too_slow": ("Slow {when}: {v}.", "The caller may feel it drags."),
-    "monotone": ("Flat delivery {when}: pitch varies by only {v}.", "Lift the key words and let your voice rise and fall."),
-    "low_energy": ("Low energy {when}: {v}.", "Sit up, project a little more, or check the headset level."),
-    "shouting": ("Too loud {when}: {v}.", "Lower your voice or move the microphone away."),
-}
-_UNITS = {"too_fast": "words per minute", "too_slow": "words per minute", "monotone": "semitones", "low_energy": "dBFS"}
+def pace_target(rubric: Rubric) -> str:
+    """The speaking-rate target of the rubric as people read it ("120-160 wpm")."""
+    return TONE_RULES["too_fast"].target(rubric)
 
 
 def _checks(p: Mapping[str, Any], voiced_s: float, rubric: Rubric) -> list[tuple[str, str, dict]]:
@@ -146,32 +89,29 @@ def _checks(p: Mapping[str, Any], voiced_s: float, rubric: Rubric) -> list[tuple
     wpm = p.get("words_per_minute")
     if wpm is not None:
         r = rubric.feedback("too_fast")
-        if wpm > float(r.get("wpm_above", 170)):
-            out.append(("too_fast", "major" if wpm > float(r.get("major_above", 200)) else "minor",
-                        {"value": round(wpm, 1), "threshold": r.get("wpm_above"), "unit": "wpm", "target": "120-160 wpm"}))
+        if wpm > r["wpm_above"]:
+            out.append(("too_fast", Severity.MAJOR if wpm > r["major_above"] else TONE_RULES["too_fast"].severity,
+                        {"value": round(wpm, 1), "threshold": r["wpm_above"], "unit": "wpm", "target": pace_target(rubric)}))
         r = rubric.feedback("too_slow")
-        if wpm < float(r.get("wpm_below", 100)):
-            out.append(("too_slow", "minor", {"value": round(wpm, 1), "threshold": r.get("wpm_below"), "unit": "wpm"}))
+        if wpm < r["wpm_below"]:
+            out.append(("too_slow", TONE_RULES["too_slow"].severity, {"value": round(wpm, 1), "threshold": r["wpm_below"], "unit": "wpm"}))
     sd = p.get("pitch_sd_semitones")
     r = rubric.feedback("monotone")
-    if sd is not None and voiced_s >= float(rubric.data.get("feedback", {}).get("min_voiced_s", 1.0)) \
-            and sd < float(r.get("semitones_below", 1.5)):
-        out.append(("monotone", "major" if sd < float(r.get("major_below", 1.0)) else "minor",
-                    {"value": round(sd, 2), "threshold": r.get("semitones_below"), "unit": "semitones",
+    if sd is not None and voiced_s >= rubric.feedback()["min_voiced_s"] and sd < r["semitones_below"]:
+        out.append(("monotone", Severity.MAJOR if sd < r["major_below"] else TONE_RULES["monotone"].severity,
+                    {"value": round(sd, 2), "threshold": r["semitones_below"], "unit": "semitones",
                      "voiced_s": round(voiced_s, 1)}))
     db = p.get("energy_dbfs")
     r = rubric.feedback("low_energy")
-    if db is not None and db < float(r.get("dbfs_below", -35)):
-        out.append(("low_energy", "minor", {"value": round(db, 1), "threshold": r.get("dbfs_below"), "unit": "dBFS"}))
+    if db is not None and db < r["dbfs_below"]:
+        out.append(("low_energy", TONE_RULES["low_energy"].severity, {"value": round(db, 1), "threshold": r["dbfs_below"], "unit": "dBFS"}))
     clip = p.get("clipping_ratio")
     r = rubric.feedback("shouting")
-    if (clip is not None and clip * 100 > float(r.get("clipping_percent_over", 0.5))) or (
-        db is not None and db > float(r.get("dbfs_over", -8))
-    ):
-        out.append(("shouting", "major", {
+    if (clip is not None and clip * 100 > r["clipping_percent_over"]) or (db is not None and db > r["dbfs_over"]):
+        out.append(("shouting", TONE_RULES["shouting"].severity, {
             "value": round(clip * 100, 2) if clip is not None else None, "unit": "% clipped",
-            "threshold_percent": r.get("clipping_percent_over"), "energy_dbfs": None if db is None else round(db, 1),
-            "threshold_dbfs": r.get("dbfs_over")}))
+            "threshold_percent": r["clipping_percent_over"], "energy_dbfs": None if db is None else round(db, 1),
+            "threshold_dbfs": r["dbfs_over"]}))
     return out
 
 
@@ -179,7 +119,8 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
     """One feedback item for a run of consecutive pieces that break the same rule."""
     first, last = found[0][0], found[-1][0]
     values = [ev["value"] for _, _, ev in found if ev.get("value") is not None]
-    unit = _UNITS.get(category, found[0][2].get("unit", ""))
+    rule = TONE_RULES[category]
+    unit = rule.unit
     if category == "shouting":
         v = "the signal clips or is near full scale"
     elif len(values) > 1 and min(values) != max(values):
@@ -188,15 +129,14 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
         v = f"{values[0]:.{1 if unit == 'semitones' else 0}f} {unit}" if values else "not measured"
     when = f"at {_mmss(first.start_s)}" if len(found) == 1 else \
         f"from {_mmss(first.start_s)} to {_mmss(last.end_s)} ({len(found)} phrases in a row)"
-    what, advice = _TELL[category]
     evidence = dict(found[0][2]) if len(found) == 1 else {
         **{k: v for k, v in found[0][2].items() if k != "value"},
         "value": max(values, key=lambda x: abs(x - float(found[0][2].get("threshold") or 0))) if values else None,
         "moments": [{"start_s": round(sg.start_s, 2), "end_s": round(sg.end_s, 2), "value": ev.get("value")} for sg, _, ev in found],
     }
     evidence["words"] = sum(len(sg.words) for sg, _, _ in found)
-    severity = "major" if any(sev == "major" for _, sev, _ in found) else "minor"
-    return _item(first.start_s, last.end_s, category, severity, f"{what.format(when=when, v=v)} {advice}", evidence, agent)
+    severity = Severity.MAJOR if any(sev == Severity.MAJOR for _, sev, _ in found) else rule.severity
+    return _item(first.start_s, last.end_s, category, severity, rule.message(when=when, value=v), evidence, agent)
 
 
 def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric, *, call_end_s: float | None = None,
@@ -215,8 +155,8 @@ def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric
         own prosody (long turns cut into phrases, so feedback points at a
         moment, not a minute); default: the agent's turns.
     """
-    fb = rubric.data.get("feedback", {})
-    min_words, min_s = int(fb.get("min_turn_words", 6)), float(fb.get("min_turn_s", 2.0))
+    fb = rubric.feedback()
+    min_words, min_s = fb["min_turn_words"], fb["min_turn_s"]
     agent_turns = [s for s in segments if s.speaker == agent]
     pieces = [u for u in units if u.speaker == agent] if units is not None else agent_turns
     judged = [s for s in pieces if len(s.words) >= min_words and s.end_s - s.start_s >= min_s]
@@ -231,20 +171,23 @@ def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric
         for cat, (sev, ev) in broken.items():
             runs.setdefault(cat, []).append((s, sev, ev))
     items.extend(_told(cat, found, agent) for cat, found in runs.items())
-    # rushed ending: the agent's closing words against the agent's own earlier pace
+    # rushed ending: the agent's closing words against the agent's own earlier pace, or over the too-fast limit
     if len(judged) >= 2 and agent_turns and judged[-1].end_s >= agent_turns[-1].end_s:
         last = judged[-1]
         earlier = [s.prosody.get("words_per_minute") for s in judged[:-1] if s.prosody.get("words_per_minute")]
         lw = last.prosody.get("words_per_minute")
         r = rubric.feedback("rushed_ending")
+        limit = rubric.feedback("too_fast")["wpm_above"]
         if earlier and lw:
             med = statistics.median(earlier)
-            if lw > med * float(r.get("ratio_over", 1.25)):
-                items.append(_item(last.start_s, last.end_s, "rushed_ending", "minor",
-                                   f"Rushed ending at {_mmss(last.start_s)}: {lw:.0f} wpm against {med:.0f} wpm earlier in the call. "
+            if lw > med * r["ratio_over"] or lw > limit:
+                why = f"against {med:.0f} wpm earlier in the call" if lw > med * r["ratio_over"] else \
+                    f"over the {limit:g} wpm limit ({med:.0f} wpm earlier in the call)"
+                items.append(_item(last.start_s, last.end_s, "rushed_ending", TONE_RULES["rushed_ending"].severity,
+                                   f"Rushed ending at {_mmss(last.start_s)}: {lw:.0f} wpm {why}. "
                                    "Slow the closing down: it is what the caller remembers.",
                                    {"value": round(lw, 1), "median_wpm_before": round(med, 1), "ratio": round(lw / med, 2),
-                                    "threshold_ratio": r.get("ratio_over"), "unit": "wpm"}, agent))
+                                    "threshold_ratio": r["ratio_over"], "threshold_wpm": limit, "unit": "wpm"}, agent))
     items.extend(dead_air(segments, rubric))
     items.sort(key=lambda i: (i.start_s, i.category))
     return items
@@ -264,10 +207,10 @@ def dead_air_gaps(segments: Sequence[Segment], *, over_s: float) -> list[tuple[f
 
 def dead_air(segments: Sequence[Segment], rubric: Rubric) -> list[FeedbackItem]:
     r = rubric.feedback("dead_air")
-    over, major = float(r.get("seconds_over", 5.0)), float(r.get("major_over", 10.0))
+    over, major = r["seconds_over"], r["major_over"]
     out = []
     for a, b in dead_air_gaps(segments, over_s=over):
-        out.append(_item(a, b, "dead_air", "major" if b - a > major else "minor",
+        out.append(_item(a, b, "dead_air", Severity.MAJOR if b - a > major else TONE_RULES["dead_air"].severity,
                          f"Dead air at {_mmss(a)}: {b - a:.1f} s with nobody speaking. Fill long waits: say what you are doing.",
                          {"value": round(b - a, 1), "threshold": over, "unit": "s"}, None))
     return out

@@ -131,8 +131,7 @@ def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], la
 
 def transcript_reliability(turns, rubric: Rubric) -> dict[str, Any]:
     """Whether the content score can be trusted: the share of the agent's words in turns left unscored."""
-    t = rubric.data.get("content", {}).get("transcript", {})
-    limit = float(t.get("max_unreliable_agent_word_share", 0.5))
+    limit = rubric.content("transcript")["max_unreliable_agent_word_share"]
     agent = [x for x in turns if x.role == "agent"]
     words = sum(x.n_words for x in agent)
     bad = sum(x.n_words for x in agent if x.unscored)

@@ -124,7 +124,9 @@ class ReliabilityOptions:
     min_words_for_probability: int = 3
 
     @classmethod
-    def from_rubric(cls, data: Mapping[str, Any] | None) -> "ReliabilityOptions":
+    def from_rubric(cls, data: Any) -> "ReliabilityOptions":
+        """The options of a rubric's ``[content.transcript]`` (a :class:`~tonecoach.scoring.Rubric` or its TOML as a dict)."""
+        data = getattr(data, "data", data)
         t = ((data or {}).get("content", {}) or {}).get("transcript", {}) or {}
         names = set(cls.__dataclass_fields__)
         return cls(**{k: type(getattr(cls, k))(v) for k, v in t.items() if k in names})

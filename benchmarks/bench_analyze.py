@@ -9,7 +9,18 @@ same model and word timestamps. It prints medians and real-time factors
 measures the peak resident memory of analysing a 30-minute call in a fresh
 process.
 
+With ``--cold`` it measures as a user runs it: whole fresh processes, run by
+run interleaved, of ``tonecoach analyze FILE --json ...`` against a plain
+faster-whisper script (same ``base`` int8 model, word timestamps, VAD, every
+channel of the file, detected language), once with the sequential decoder
+and once with faster-whisper's batched pipeline. The calls: a mono call of
+several voices (at least 150 s), a stereo 8 kHz call (at least 180 s) and a
+non-English call, from ``../shared/data/realcalls``. It prints each stage's
+time from the report, the process start and model loads (the rest of the
+wall time), the peak memory of each process and the ratios.
+
     .venv/bin/python benchmarks/bench_analyze.py [--runs 3] [--memory]
+    .venv/bin/python benchmarks/bench_analyze.py --cold [--runs 3] [FILE ...]
 """
 
 from __future__ import annotations
@@ -115,13 +126,115 @@ def peak_memory_30min(sample: Path) -> None:
         print(f"  peak resident memory: {int(peak_kb) / 1024:.0f} MB  (target <= 1536 MB)")
 
 
+# -- whole cold processes (--cold) ------------------------------------------------------------
+
+PLAIN_SCRIPT = r"""
+import sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from faster_whisper import BatchedInferencePipeline, WhisperModel
+from tonecoach.audio import load
+from tonecoach.models import resolve_whisper_model
+model = WhisperModel(resolve_whisper_model("base").path, device="cpu", compute_type="int8")
+t1 = time.perf_counter()
+a = load(sys.argv[2])
+words = 0
+for y in ([a.mono] if a.channels == 1 else list(a.samples)):
+    if sys.argv[3] == "batched":
+        segs, info = BatchedInferencePipeline(model).transcribe(y, batch_size=4, beam_size=5, word_timestamps=True,
+                                                               vad_filter=True)
+    else:
+        segs, info = model.transcribe(y, beam_size=5, word_timestamps=True, vad_filter=True)
+    words += sum(len(s.words or ()) for s in segs)
+print("PLAIN", t1 - t0, time.perf_counter() - t1, words, info.language)
+"""
+
+
+def _timed_child(cmd: list[str]) -> tuple[float, int, str]:
+    """Run ``cmd`` under ``os.wait4``: wall time (s), the child's own peak resident memory (KB), its stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:4])} ... failed: {err.read().strip()[-400:]}")
+        return wall, int(usage.ru_maxrss), out.read()
+
+
+def cold_calls(tmp: Path) -> list[tuple[str, Path]]:
+    """The three calls of the cold benchmark (labelled real calls), the non-English one cut to 180 s."""
+    real = SHARED / "realcalls"
+    if not real.is_dir():
+        return []
+    import soundfile as sf
+
+    out = [("mono, several voices", real / "aws_pca_auto0_chrisl_mono.wav"),
+           ("stereo 8 kHz", real / "aws_lca_autorepairs49_stereo.wav")]
+    pl = real / "axon_pl_1735556115_custservice.mp3"
+    if pl.exists():
+        a = load(str(pl))
+        cut = tmp / "polish_call_180s.flac"
+        sf.write(str(cut), a.mono[: 180 * a.sample_rate], a.sample_rate)
+        out.append(("Polish, mono", cut))
+    return [(k, p) for k, p in out if p.exists()]
+
+
+def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path) -> None:
+    tonecoach = str(Path(sys.executable).with_name("tonecoach"))
+    script = tmp / "plain_faster_whisper.py"
+    script.write_text(PLAIN_SCRIPT)
+    print("whole fresh processes, interleaved run by run; medians; peak = the process's own peak resident memory")
+    for kind, path in calls:
+        duration = load(str(path)).duration_s
+        res: dict[str, list] = {"analyze": [], "sequential": [], "batched": []}
+        for _ in range(runs):
+            js = tmp / "report.json"
+            wall, peak, _ = _timed_child([tonecoach, "analyze", str(path), "--json", str(js), "--quiet", "--progress", "never"])
+            import json
+
+            res["analyze"].append((wall, peak, json.loads(js.read_text())["timings_s"]))
+            for mode in ("sequential", "batched"):
+                wall, peak, out = _timed_child([sys.executable, str(script), str(ROOT), str(path), mode])
+                _, load_s, tr_s, words, lang = next(x for x in out.splitlines() if x.startswith("PLAIN")).split()
+                res[mode].append((wall, peak, {"load": float(load_s), "transcribe": float(tr_s)}))
+        med = lambda rows, f: statistics.median(f(r) for r in rows)  # noqa: E731
+        a_wall, seq_wall, bat_wall = (med(res[k], lambda r: r[0]) for k in ("analyze", "sequential", "batched"))
+        print(f"\n{kind}: {path.name}, {duration:.0f} s of audio, {runs} runs")
+        print(f"  plain sequential faster-whisper  {seq_wall:6.1f} s  (model load {med(res['sequential'], lambda r: r[2]['load']):.1f}, "
+              f"transcription {med(res['sequential'], lambda r: r[2]['transcribe']):.1f})  peak {med(res['sequential'], lambda r: r[1]) / 1024:.0f} MB")
+        print(f"  plain batched faster-whisper     {bat_wall:6.1f} s  (model load {med(res['batched'], lambda r: r[2]['load']):.1f}, "
+              f"transcription {med(res['batched'], lambda r: r[2]['transcribe']):.1f})  peak {med(res['batched'], lambda r: r[1]) / 1024:.0f} MB")
+        stages = sorted({k for r in res["analyze"] for k in r[2]}, key=list(res["analyze"][0][2]).index)
+        total = med(res["analyze"], lambda r: r[2].get("total", 0.0))
+        print(f"  tonecoach analyze                {a_wall:6.1f} s  peak {med(res['analyze'], lambda r: r[1]) / 1024:.0f} MB")
+        for k in stages:
+            if k != "total":
+                print(f"    {k:<22} {med(res['analyze'], lambda r, k=k: r[2].get(k, 0.0)):6.2f} s")
+        print(f"    {'process start, imports':<22} {a_wall - total:6.2f} s  (the wall time outside the analysis)")
+        print(f"  ratio analyze / plain sequential: {a_wall / seq_wall:.2f}   analyze / plain batched: {a_wall / bat_wall:.2f}   "
+              f"transcription stage / batched transcription: "
+              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / med(res['batched'], lambda r: r[2]['transcribe']):.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--memory", action="store_true", help="also measure peak memory on a 30-minute call")
+    ap.add_argument("--cold", action="store_true", help="whole fresh processes against plain faster-whisper scripts")
     ap.add_argument("files", nargs="*", help="calls to time (default: the stereo sample and the joined real clips)")
     args = ap.parse_args()
-    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
+    if args.cold:
+        with tempfile.TemporaryDirectory() as d:
+            calls = [(Path(f).name, Path(f)) for f in args.files] or cold_calls(Path(d))
+            if not calls:
+                print("no calls: give files, or put ../shared/data/realcalls beside the repository")
+                return
+            bench_cold(calls, args.runs, Path(d))
+        return
     from tonecoach.analyzer import AnalyzerOptions
     from tonecoach.diarize import DiarizationOptions
     from tonecoach.wording.call import WordingOptions

@@ -88,6 +88,11 @@ def test_the_lead_answers_sees_disagreement_disputes_and_the_team(browser, north
         expect(row.locator(".person")).to_contain_text("differs from tonecoach (Yes)")
         expect(page.locator("#qa-agreement")).to_contain_text("0 of 1")
         expect(page.locator("#qa-disputes")).to_contain_text("I offered it at 1:09")
+        # one agent's scorecard over their last calls, under that agent's trend
+        pick(page, "#trend-agent", "pam")
+        agent_qa = page.locator("#trend-qa #qa-agent-progress")
+        expect(agent_qa).to_contain_text("of pam's last 2 call(s) met the scorecard target of 80%")
+        expect(agent_qa.locator("svg.qa-trend")).to_have_attribute("aria-label", "pam's scores over their last calls")
         shot(page, "scorecard-review.png", tmp_path, start="#review-qa-box", height=1000)
         shot(page, "scorecard-team.png", tmp_path, start="#qa-team", height=1000)
         # settle pam's dispute

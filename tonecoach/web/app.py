@@ -268,6 +268,7 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                 with gr.Accordion("Trend: one agent's scores over time", open=True):
                     t_agent = gr.Dropdown(label="Agent", choices=[], elem_id="trend-agent")
                     plot = gr.HTML(elem_id="trend-plot")
+                    trend_qa = gr.HTML(elem_id="trend-qa")
                 with gr.Accordion("Scorecard: the team's trend, open disputes, agreement", open=True, visible=False,
                                   elem_id="qa-team") as qa_team_box:
                     qa_team = gr.HTML(elem_id="qa-team-trend")
@@ -381,7 +382,7 @@ def build_app(coach: Coach, web=None) -> gr.Blocks:
                            **private)
         qa_save.click(q.save_toml, [qa_team_pick, qa_toml], [qa_save_status, qa_team], api_name="ui_qa_save", **quick,
                       **private)
-        t_agent.input(h.trend, [t_agent], [plot], api_name="ui_trend", **quick, **private)
+        t_agent.input(h.trend, [t_agent], [plot, trend_qa], api_name="ui_trend", **quick, **private)
         pw_btn.click(h.change_password, [old_pw, new_pw, new_pw2], [pw_status], api_name="ui_change_password",
                      **private).then(lambda: ("", "", ""), None, [old_pw, new_pw, new_pw2], api_visibility="private")
 

@@ -515,9 +515,13 @@ class Handlers:
         where = R.moment_of(got[1], key)
         return R.clock(where[0]) if where else gr.Textbox()
 
-    def trend(self, agent, request: gr.Request) -> str:
-        """One agent's tone and content scores over time, the target band and the team's average (an SVG)."""
+    def trend(self, agent, request: gr.Request) -> tuple[str, str]:
+        """One agent's tone and content scores over time, the target band and the team's average (an SVG), and
+        the agent's scorecard over their last calls against the team's target."""
         acc = self.viewer(request)
+        return self._trend_svg(acc, agent), self.qa.agent_progress_html(acc, agent)
+
+    def _trend_svg(self, acc: Account, agent) -> str:
         entries = access.trend(self.store, acc, agent) if agent else []
         points = []
         for e in entries:

@@ -157,6 +157,12 @@ class QaHandlers:
         return (progress, gr.Accordion(visible=True), *self._team_parts(acc), gr.Accordion(visible=bool(teams)),
                 gr.Dropdown(choices=teams, value=team, interactive=acc.role == "admin"), text)
 
+    def agent_progress_html(self, acc, agent: str | None) -> str:
+        """For a lead: one agent of the team's scorecard over their last calls (nothing before an agent is chosen)."""
+        if not agent:
+            return ""
+        return RQ.progress_html(T.agent_progress(self.store, acc, agent), agent=agent)
+
     def progress(self, request: gr.Request) -> str:
         acc = self.viewer(request)
         return RQ.progress_html(T.agent_progress(self.store, acc, acc.name))

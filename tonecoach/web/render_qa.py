@@ -213,21 +213,26 @@ def _svg(points: Sequence[tuple[str, float | None, bool | None]], series: dict[s
     return f'<div class="plotwrap">{"".join(out)}</div><p class="legend">{keys}</p>'
 
 
-def progress_html(calls: Sequence[CallScore]) -> str:
-    """An agent's home view: tone, content and scorecard over their last calls, and how many met the target."""
+def progress_html(calls: Sequence[CallScore], *, agent: str | None = None) -> str:
+    """An agent's home view: tone, content and scorecard over their last calls, and how many met the target.
+
+    With ``agent`` it is a team lead's view of that agent ("ann's last calls" instead of "your last calls").
+    """
+    whose, box = ("your", "qa-progress") if agent is None else (f"{_e(agent)}'s", "qa-agent-progress")
     if not calls:
-        return ('<div class="tc-report" id="qa-progress"><p class="empty">Your scores over your last calls show here '
-                'after your first analysis.</p></div>')
+        return (f'<div class="tc-report" id="{box}"><p class="empty">The scores over {whose} last calls show here '
+                'after the first analysed call.</p></div>')
     target = next((c.target for c in reversed(calls) if c.target is not None), None)
     judged = [c.passed for c in calls if c.passed is not None]
     rate = sum(judged) / len(judged) if judged else None
     pts = [(f"{c.created_at:%d %b}", c.scorecard, c.passed) for c in calls]
+    title = "Your scores over your last calls" if agent is None else f"{agent}'s scores over their last calls"
     svg = _svg(pts, {"Tone": ("#0072B2", [c.tone for c in calls]), "Content": ("#D55E00", [c.content for c in calls]),
-                     "Scorecard": ("#009E73", [c.scorecard for c in calls])}, target, "Your scores over your last calls")
+                     "Scorecard": ("#009E73", [c.scorecard for c in calls])}, target, title)
     head = (f'<p class="qa-head"><span class="pct" data-pass-rate="{"" if rate is None else f"{rate:.3f}"}">'
-            f'{_pct(rate, share=True)}</span><span>of your last {len(calls)} call(s) met the scorecard target'
+            f'{_pct(rate, share=True)}</span><span>of {whose} last {len(calls)} call(s) met the scorecard target'
             f'{f" of {target:g}%" if target is not None else ""}</span></p>')
-    return f'<div class="tc-report" id="qa-progress">{head}{svg}</div>'
+    return f'<div class="tc-report" id="{box}">{head}{svg}</div>'
 
 
 def team_html(t: TeamQa, *, top: int = 5) -> str:

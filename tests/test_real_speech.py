@@ -70,3 +70,29 @@ def test_forced_language_is_recorded(analyzer, shared_data):
         analyzer.transcriber._load(), analyzer.transcriber._pipeline, analyzer.transcriber.resolved)
     r = a.analyze(str(shared_data / "speech_en/leopard_test_en.wav"))
     assert r.language.code == "en" and r.language.forced and r.language.probability == 1.0
+
+
+@pytest.mark.parametrize("clip, lang, prompted", [("speech_multilingual/leopard_test_de.wav", "de", False),
+                                                  ("speech_multilingual/leopard_test_es.wav", "es", False),
+                                                  ("speech_en/leopard_test_en.wav", "en", True)])
+def test_the_english_filler_prompt_is_used_only_on_speech_detected_as_english(analyzer, shared_data, clip, lang, prompted):
+    """The language is found before decoding, so German or Spanish is never decoded after an English prompt."""
+    from tonecoach.audio import load
+
+    t = analyzer.transcriber
+    seen = []
+    real = t._decode
+
+    def decode(samples, kwargs, *a, **kw):
+        seen.append(kwargs)
+        return real(samples, kwargs, *a, **kw)
+
+    t._decode = decode
+    try:
+        tr = t.transcribe(load(str(shared_data / clip)).mono)
+    finally:
+        del t._decode
+    assert tr.language == lang and tr.language_probability > 0.5
+    assert seen[0]["language"] == lang  # decoded in the language found, not detected again
+    assert (seen[0]["initial_prompt"] is not None) == prompted
+    assert all(k["initial_prompt"] is None for k in seen[1:])  # a re-decode of skipped speech never has the prompt

@@ -206,9 +206,16 @@ class Transcriber:
         if language and language not in model.supported_languages:
             raise ToneCoachError(f"unknown language code '{language}'; use an ISO 639-1 code such as en, lv, lt, pl, ro, he")
         duration = len(samples) / float(SAMPLE_RATE)
-        prompt = None
-        if opts.keep_fillers:
-            prompt = FILLER_PROMPTS.get(language or "en") if (language in (None, "en")) else None
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        speech = detected = None
+        if opts.keep_fillers and opts.vad_filter and (language is None or language in FILLER_PROMPTS):
+            speech = self._speech(samples)  # once: for the language and for the stretches the prompt skipped
+        if opts.keep_fillers and language is None:
+            # the filler prompt is English: the language decides whether it is used, so it is known first
+            with self._lock:
+                detected = self._detect_language(samples, speech)
+            language = detected[0]
+        prompt = FILLER_PROMPTS.get(language) if opts.keep_fillers else None
         kwargs = dict(
             language=language,
             task=task or opts.task,
@@ -221,25 +228,41 @@ class Transcriber:
             log_prob_threshold=opts.log_prob_threshold,
             compression_ratio_threshold=opts.compression_ratio_threshold,
         )
-        samples = np.ascontiguousarray(samples, dtype=np.float32)
         with self._lock:
             if progress:
                 progress(0.0)  # decoding this audio starts now (a progress bar can say "transcribing")
             raw, info = self._decode(samples, kwargs, duration, progress)
             kept, dropped = _keep_segments(raw, opts, offset_s)
             if prompt and opts.engine == "batched":
-                kept = self._recover_skipped(samples, kept, kwargs, offset_s)
+                kept = self._recover_skipped(samples, kept, kwargs, offset_s, speech=speech)
         kept = dedupe_segments(kept)
         if progress:
             progress(1.0)
         if dropped:
             log.info("dropped %d segment(s) as likely hallucinations", len(dropped))
+        lang, lang_p = detected or (info.language, info.language_probability)
         return Transcript(
             segments=tuple(kept),
-            language=info.language,
-            language_probability=float(info.language_probability or 0.0),
+            language=lang,
+            language_probability=float(lang_p or 0.0),
             dropped=tuple(dropped),
         )
+
+    def _speech(self, samples: np.ndarray) -> list[dict]:
+        """Silero VAD's speech stretches (in samples), with the options the decoder's own VAD uses."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        return get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms))
+
+    def _detect_language(self, samples: np.ndarray, speech: list[dict] | None) -> tuple[str, float]:
+        """The language of the first 30 s of speech and its probability, as faster-whisper's pipeline finds it."""
+        from faster_whisper.vad import collect_chunks
+
+        model = self._model
+        if speech:
+            samples = np.concatenate(collect_chunks(samples, speech)[0])
+        lang, prob, _ = model.detect_language(audio=samples[: model.feature_extractor.n_samples])
+        return lang, float(prob)
 
     def _decode(self, samples, kwargs, duration, progress, **extra):
         opts = self.options
@@ -255,7 +278,7 @@ class Transcriber:
         return out, info
 
     def _recover_skipped(self, samples: np.ndarray, kept: list[TranscribedSegment], kwargs: dict,
-                         offset_s: float) -> list[TranscribedSegment]:
+                         offset_s: float, *, speech: list[dict] | None = None) -> list[TranscribedSegment]:
         """Re-decode, without the filler prompt, speech the prompted pass skipped.
 
         A prompt occasionally makes Whisper drop the start of a chunk (seen on
@@ -266,10 +289,8 @@ class Transcriber:
         segment of the first pass that runs past the stretch keeps only its
         words outside it, so no word is ever taken from both passes.
         """
-        from faster_whisper.vad import VadOptions, get_speech_timestamps
-
         sr = SAMPLE_RATE
-        vad = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms))
+        vad = self._speech(samples) if speech is None else speech
         spans = _merge([(t["start"] / sr, t["end"] / sr) for t in vad], gap_s=1.0, max_s=28.0)
         mids = sorted((w.start_s + w.end_s) / 2 - offset_s for seg in kept for w in seg.words)
         suspicious = []

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
 
 from tonecoach.report import CallReport
 
@@ -219,3 +220,49 @@ def test_syllables_are_counted_by_the_calls_language():
                                   language=lang)
         n_syl = sum(P.count_syllables(w.text, language=lang) for w in first.words)
         assert first.prosody["syllables_per_s"] * (nxt.start_s - first.start_s) == pytest.approx(n_syl)
+
+
+# -- work run ahead, beside the transcription ---------------------------------------------
+
+
+def _same_analysis(a: CallReport, b: CallReport) -> None:
+    da, db = a.to_dict(), b.to_dict()
+    for d in (da, db):
+        d.pop("timings_s"), d.pop("created_at"), d["options"].pop("run_ahead")
+    assert da == db
+
+
+@pytest.mark.parametrize("name", ["two_voice_mono.flac", "stereo_call_8k.wav"])
+def test_running_ahead_changes_nothing_in_the_report(analyzer, name):
+    """Speaker separation, pitch and energy and the encoder load run beside Whisper or in their place: one report."""
+    import threading
+
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
+
+    path = str(SAMPLES / name)
+    ahead = Analyzer(AnalyzerOptions(run_ahead=True), transcriber=analyzer.transcriber, wording_model=analyzer.wording_model)
+    inline = Analyzer(AnalyzerOptions(run_ahead=False), transcriber=analyzer.transcriber, wording_model=analyzer.wording_model)
+    r_ahead, r_inline = ahead.analyze(path), inline.analyze(path)
+    _same_analysis(r_ahead, r_inline)
+    assert "waited_for_ahead" in r_ahead.timings_s and "waited_for_ahead" not in r_inline.timings_s
+    assert r_ahead.timings_s["pitch_energy"] > 0
+    if name.startswith("two_voice"):
+        assert len(r_ahead.speakers) == 2 and r_ahead.timings_s["diarize"] > 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("tonecoach-ahead")]  # none outlives the call
+
+
+def test_a_speaker_separation_that_fails_ahead_fails_the_analysis_as_before(analyzer):
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
+    from tonecoach.errors import ModelNotAvailableError
+
+    a = Analyzer(AnalyzerOptions(run_ahead=True), transcriber=analyzer.transcriber, wording_model=analyzer.wording_model)
+
+    def broken(*args, **kwargs):
+        raise ModelNotAvailableError("could not load the speaker encoder (resemblyzer): test")
+
+    a.diarizer.diarize = broken
+    with pytest.raises(ModelNotAvailableError, match="speaker encoder"):
+        a.analyze(str(SAMPLES / "two_voice_mono.flac"))
+    # faint noise has no words: the separation started ahead is never needed, and its failure is no error
+    r = a.analyze((0.01 * np.random.default_rng(2).standard_normal(4 * SR)).astype(np.float32), sample_rate=SR)
+    assert "no speech detected" in r.warnings

@@ -11,6 +11,7 @@ import datetime as _dt
 import logging
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
@@ -76,6 +77,11 @@ class AnalyzerOptions:
         Answer a QA scorecard on every call (:mod:`tonecoach.scorecard`).
     scorecard_path : str or None
         The scorecard TOML; None for the bundled default.
+    run_ahead : bool
+        Start the work that needs only the audio (speaker separation of a
+        mono call, pitch and energy tracks, loading the wording encoder) in
+        a second thread while Whisper transcribes, which leaves room on the
+        CPU. Results are the same either way; False runs each in its place.
     """
 
     transcription: TranscriptionOptions = field(default_factory=TranscriptionOptions)
@@ -94,6 +100,7 @@ class AnalyzerOptions:
     wording: WordingOptions = field(default_factory=WordingOptions)
     scorecard: bool = True
     scorecard_path: str | None = None
+    run_ahead: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,11 +157,25 @@ class Analyzer:
         prog(0.0, "decoding")
         audio = load(source, sample_rate=sample_rate, options=self.options.audio)
         timings["decode"] = time.perf_counter() - t0
+        with _Ahead(self.options.run_ahead and not audio.is_silent) as ahead:
+            return self._analyze(audio, ahead, timings, t0, prog, label=label, agent_speaker=agent_speaker,
+                                 scorecard=scorecard)
+
+    def _analyze(self, audio: Audio, ahead: "_Ahead", timings: dict[str, float], t0: float, prog: Progress, *,
+                 label: str | None, agent_speaker: str | None, scorecard) -> CallReport:
         warnings = list(audio.warnings)
         channels, mode_note = self._channels(audio)
         if mode_note:
             warnings.append(mode_note)
         sr = audio.sample_rate
+        # what needs only the audio starts now, beside the transcription (in this order, one at a time)
+        one_voice_track = len(channels) == 1 and channels[0].index is None
+        if one_voice_track and self.options.diarization.enabled:
+            ahead.start("diarize", self.diarizer.diarize, channels[0].raw, sr=sr)
+        ahead.start("tracks", self._raw_tracks, [c.raw for c in channels], sr)
+        preload = getattr(self.wording_model, "load", None)
+        if self.options.wording.enabled and preload is not None:
+            ahead.start("wording encoder", preload)
 
         # transcription, channel by channel
         t1 = time.perf_counter()
@@ -201,13 +222,11 @@ class Analyzer:
         # a mono recording (not the one live channel of a two-channel call: that is one party)
         if len(channels) == 1 and channels[0].index is None and n_words and self.options.diarization.enabled:
             prog(0.88, "telling speakers apart")
-            t_d = time.perf_counter()
-            dia = self.diarizer.diarize(channels[0].raw, sr=sr)
+            dia, timings["diarize"] = ahead.result("diarize")
             by_voice = assign_words(words_by[channels[0].id], dia)
             if len(by_voice) > 1:
                 words_by = by_voice
                 channels = [replace(channels[0], id=s) for s in by_voice]
-            timings["diarize"] = time.perf_counter() - t_d
 
         # speakers and turns
         prog(0.9, "measuring prosody")
@@ -221,7 +240,10 @@ class Analyzer:
         if forced and forced not in {c.id for c in channels}:
             warnings.append(f"--agent-speaker {forced} names no speaker of this call "
                             f"({', '.join(c.id for c in channels)}); the agent was chosen from the evidence")
-        tracks = self._tracks(channels, sr) if n_words else {}
+        tracks = {}
+        if n_words:
+            by_raw, timings["pitch_energy"] = ahead.result("tracks")
+            tracks = {c.id: by_raw[id(c.raw)] for c in channels}
         by_id = {c.id: c for c in channels}
         segs = [replace(s, prosody=P.turn_prosody(by_id[s.speaker].raw, sr=sr, words=s.words, start_s=s.start_s,
                                                   end_s=s.end_s, pitch=tracks[s.speaker][0],
@@ -265,6 +287,8 @@ class Analyzer:
                                                    asr_segments=asr_segments)
             feedback = sorted([*feedback, *extra_fb], key=lambda i: (i.start_s, i.category))
             timings["wording"] = time.perf_counter() - t4
+        if self.options.run_ahead:
+            timings["waited_for_ahead"] = ahead.waited_s  # diarize and pitch_energy ran beside the transcription
         timings["total"] = time.perf_counter() - t0
         prog(1.0, "done")
         models = {"asr": self.transcriber.describe() if n_words or not audio.is_silent else {"name": self.options.transcription.model},
@@ -352,16 +376,50 @@ class Analyzer:
         single = "stereo" if len(heard) == 1 and heard[0].index is not None else "mono"
         return decide_agent(segs, [c.id for c in heard], language=language, forced=forced, single_voice=single)
 
-    def _tracks(self, channels: Sequence[_Channel], sr: int) -> dict[str, tuple[P.PitchTrack, P.EnergyTrack]]:
-        """Pitch and energy tracks per speaker, computed once per signal (diarized speakers share one)."""
-        done: dict[int, tuple[P.PitchTrack, P.EnergyTrack]] = {}
-        out = {}
-        for c in channels:
-            if id(c.raw) not in done:
-                done[id(c.raw)] = (P.pitch_track(c.raw, sr=sr, fmin_hz=self.options.pitch_fmin_hz, fmax_hz=self.options.pitch_fmax_hz),
-                                   P.energy_track(c.raw, sr=sr))
-            out[c.id] = done[id(c.raw)]
-        return out
+    def _raw_tracks(self, signals: Sequence[np.ndarray], sr: int) -> dict[int, tuple[P.PitchTrack, P.EnergyTrack]]:
+        """Pitch and energy tracks of each signal, by ``id`` (the speakers diarized from one signal share it)."""
+        return {id(y): (P.pitch_track(y, sr=sr, fmin_hz=self.options.pitch_fmin_hz, fmax_hz=self.options.pitch_fmax_hz),
+                        P.energy_track(y, sr=sr)) for y in signals}
+
+
+class _Ahead:
+    """Work started before its result is needed, in one second thread; or, when not enabled, run where needed.
+
+    ``start(name, fn, ...)`` queues ``fn``; ``result(name)`` returns ``(value, seconds fn took)`` and re-raises
+    what ``fn`` raised; ``waited_s`` is how long the analysis waited for such results. Leaving the ``with`` block waits for a running job and drops queued ones (a call with no
+    words never needs its speaker separation), so no thread outlives the analysis.
+    """
+
+    def __init__(self, enabled: bool):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecoach-ahead") if enabled else None
+        self._jobs: dict[str, Any] = {}
+        self.waited_s = 0.0
+
+    def start(self, name: str, fn: Callable, *args, **kwargs) -> None:
+        job = (fn, args, kwargs)
+        self._jobs[name] = self._pool.submit(_timed, *job) if self._pool else job
+
+    def result(self, name: str) -> tuple[Any, float]:
+        job = self._jobs.pop(name)
+        if not isinstance(job, Future):
+            return _timed(*job)
+        t = time.perf_counter()
+        try:
+            return job.result()
+        finally:
+            self.waited_s += time.perf_counter() - t
+
+    def __enter__(self) -> "_Ahead":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _timed(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, float]:
+    t = time.perf_counter()
+    return fn(*args, **kwargs), time.perf_counter() - t
 
 
 # -- helpers (pure) ---------------------------------------------------------------------

@@ -249,6 +249,10 @@ class WordingModel:
                                                  batch_size=self.options.batch_size)
         return self._encoder
 
+    def load(self) -> None:
+        """Load the heads and the encoder now (the Analyzer does it while Whisper transcribes)."""
+        self._load_encoder()
+
     def describe(self) -> dict[str, Any]:
         h = self.heads
         enc = self._encoder

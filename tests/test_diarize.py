@@ -457,3 +457,18 @@ def test_real_voices_spliced_into_a_call_are_counted_right(diarizer, shared_data
     main = {v: max(set(o), key=o.count) for v, o in owner.items()}
     assert len(set(main.values())) == len(voices)
     assert sum(o.count(main[v]) for v, o in owner.items()) >= 0.8 * len(ref)
+
+
+def test_mel_frames_in_blocks_equal_one_spectrogram_of_the_whole_call():
+    """Blocks of a minute keep a long call's spectrogram small; every frame is what librosa gives for the whole."""
+    import librosa
+
+    from tonecoach.diarize import mel_frames
+
+    rng = np.random.default_rng(0)
+    for n in (1000, 16000 * 125 + 77):  # shorter than a block, and two blocks and a bit
+        y = (0.1 * rng.standard_normal(n)).astype(np.float32)  # loud enough that no gain is applied
+        whole = librosa.feature.melspectrogram(y=y, sr=16000, n_fft=400, hop_length=160, n_mels=40).T
+        got = mel_frames(y)
+        assert got.shape == whole.shape and got.dtype == np.float32
+        np.testing.assert_allclose(got, whole, rtol=1e-5, atol=1e-9)

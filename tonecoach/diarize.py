@@ -254,8 +254,20 @@ def mel_frames(y: np.ndarray, *, sr: int = _SR) -> np.ndarray:
         gain_db = -30.0 - 20 * np.log10(rms)
         if gain_db > 0:
             y = y * np.float32(10 ** (gain_db / 20))
-    mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=int(sr * 0.025), hop_length=int(sr * MEL_HOP_S), n_mels=40)
-    return mel.astype(np.float32).T
+    n_fft, hop = int(sr * 0.025), int(sr * MEL_HOP_S)
+    n_frames = 1 + len(y) // hop  # as librosa's centred frames
+    # frame by frame the same as one melspectrogram call over the (zero-padded, centred) signal, but in blocks
+    # of a minute, so a long call never holds its whole complex spectrogram (about 290 MB for 30 minutes)
+    padded = np.pad(y, (n_fft // 2, n_fft // 2))
+    fb = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=40)
+    out = np.empty((n_frames, 40), np.float32)
+    step = max(1, int(60 / MEL_HOP_S))
+    for f0 in range(0, n_frames, step):
+        f1 = min(n_frames, f0 + step)
+        seg = padded[f0 * hop: (f1 - 1) * hop + n_fft]
+        power = np.abs(librosa.stft(seg, n_fft=n_fft, hop_length=hop, center=False)) ** 2
+        out[f0:f1] = (fb @ power).T
+    return out
 
 
 def _mask_from_regions(regions: Sequence[tuple[float, float]], n: int, hop_s: float) -> np.ndarray:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from . import __version__
+from ._version import __version__
 from .errors import ToneCoachError
 from .report import CallReport, format_target
 from .scorecard.lines import scorecard_lines

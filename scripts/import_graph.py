@@ -210,11 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1, listing each cycle, if the graph has cycles")
     parser.add_argument("--top-level", action="store_true", help="count only module-level imports, not those inside functions")
     parser.add_argument("--packages", action="store_true", help="each subpackage as one node, its modules' imports merged")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the folder that holds the package (default: this checkout)")
+    parser.add_argument("--package", default=PACKAGE, help=f"the package to read (default: {PACKAGE})")
     args = parser.parse_args(argv)
 
-    graph = build_graph(top_level=args.top_level)
+    graph = build_graph(root=args.root, package=args.package, top_level=args.top_level)
     if args.packages:
-        graph = package_graph(graph)
+        graph = package_graph(graph, package=args.package)
     cycles = find_cycles(graph)
     if not args.check:
         for name in sorted(graph):

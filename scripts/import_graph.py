@@ -15,7 +15,7 @@ Usage::
 
     python scripts/import_graph.py              # modules and what each imports
     python scripts/import_graph.py --check      # exit 1, listing each cycle, if any
-    python scripts/import_graph.py --top-level  # count only module-level imports
+    python scripts/import_graph.py --top-level  # only the imports run on import, not those in functions
     python scripts/import_graph.py --packages   # each subpackage (tonecoach.store, ...) as one node
 """
 
@@ -46,12 +46,12 @@ def _is_package(path: Path) -> bool:
 
 
 def _top_level_nodes(tree: ast.Module) -> Iterable[ast.AST]:
-    """The module's statements, including those under module-level ``if``/``try``/``with``, but not inside defs."""
+    """The statements run when the module is imported: under ``if``/``try``/``with`` and class bodies too, not in functions."""
     stack: list[ast.AST] = list(tree.body)
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
         stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
 
@@ -64,7 +64,7 @@ def _resolve_base(module: str | None, level: int, *, importer: str, is_package: 
     if not is_package:
         parts = parts[:-1]  # a plain module's ``.`` is its package
     drop = level - 1
-    if drop > len(parts):
+    if drop >= len(parts):  # beyond the top-level package: Python refuses it too
         return None
     base = parts[: len(parts) - drop] if drop else parts
     if module:
@@ -208,7 +208,7 @@ def describe_cycle(component: list[str], graph: Mapping[str, Iterable[str]]) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1, listing each cycle, if the graph has cycles")
-    parser.add_argument("--top-level", action="store_true", help="count only module-level imports, not those inside functions")
+    parser.add_argument("--top-level", action="store_true", help="count only the imports run on import, not those inside functions")
     parser.add_argument("--packages", action="store_true", help="each subpackage as one node, its modules' imports merged")
     parser.add_argument("--root", type=Path, default=ROOT, help="the folder that holds the package (default: this checkout)")
     parser.add_argument("--package", default=PACKAGE, help=f"the package to read (default: {PACKAGE})")

@@ -202,7 +202,7 @@ def describe_cycle(component: list[str], graph: Mapping[str, Iterable[str]]) -> 
     """One line per cycle: its modules and the imports between them."""
     members = set(component)
     edges = [f"{a} -> {b}" for a in component for b in sorted(graph.get(a, ())) if b in members]
-    return f"{len(component)} modules: {', '.join(component)}\n    " + "\n    ".join(edges)
+    return f"cycle of {len(component)}: {', '.join(component)}\n    " + "\n    ".join(edges)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -293,6 +293,20 @@ def test_cli_evaluate_answers_stored_reports(tmp_path, capsys):
     assert "not a tonecoach report" in capsys.readouterr().err
 
 
+def test_cli_evaluate_prints_the_scorecard_as_analyze_does(tmp_path, capsys):
+    from tonecoach.cli import scorecard_lines as analyze_lines
+    from tonecoach.scorecard.lines import scorecard_lines
+
+    r = tmp_path / "r.json"
+    report = call(GOOD_CALL)
+    r.write_text(report.to_json(), encoding="utf-8")
+    assert main(["scorecard", "evaluate", str(r)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    expected = scorecard_lines(evaluate(load_scorecard(), report).to_dict())
+    assert out[0] == str(r) and out[1:] == expected and expected[0].startswith("  Scorecard (")
+    assert analyze_lines is scorecard_lines  # tonecoach.cli keeps the name
+
+
 def test_the_bundled_file_is_the_default():
     assert load_scorecard().digest == load_scorecard(DEFAULT_SCORECARD).digest
 

@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from . import __version__
+from ._version import __version__
 from .errors import ToneCoachError
 from .report import CallReport, format_target
+from .scorecard.lines import scorecard_lines
 
 log = logging.getLogger("tonecoach")
 
@@ -134,33 +135,6 @@ def format_summary(report: CallReport) -> str:
         if w != unsure:  # said above the scores already
             lines.append(f"  Warning: {w}")
     return "\n".join(lines)
-
-
-def scorecard_lines(sc) -> list[str]:
-    """The scorecard in a few lines: the score against the target, then each "no" with its reason and time."""
-    if not isinstance(sc, dict) or not sc.get("answers"):
-        return []
-    n = sc.get("counts") or {}
-    applicable = int(n.get("yes", 0)) + int(n.get("no", 0))
-    score = sc.get("score")
-    head = f"  Scorecard ({sc.get('name')} {sc.get('version')}): "
-    if score is None:
-        head += "no criterion applies to this call"
-    else:
-        head += f"{score:.0f}% on {applicable} applicable criteria ({n.get('yes', 0)} yes, {n.get('no', 0)} no"
-        head += f", {n.get('not_applicable', 0)} not applicable)"
-        if sc.get("target") is not None:
-            head += f", target {sc['target']:g}%: " + ("passed" if sc.get("passed") else "not passed")
-        if sc.get("critical_failed"):
-            head += f"; critical: {', '.join(sc['critical_failed'])}"
-    out = [head]
-    for a in sc["answers"]:
-        if a.get("answer") != "no":
-            continue
-        ev = next((e for e in a.get("evidence") or () if isinstance(e, dict) and e.get("start_s") is not None), None)
-        at = f" [{_mmss(ev['start_s'])}]" if ev else ""
-        out.append(f"    no{at}  {a.get('question')} {a.get('reason')}" + (" (signals only)" if a.get("unsure") else ""))
-    return out
 
 
 def _conversation_lines(c) -> list[str]:

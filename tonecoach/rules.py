@@ -5,7 +5,7 @@ this registry holds what code needs to know of each category once: the
 rubric's tone metric it is about, the prosody field it measures, the unit
 words of its message, its plain label and its message template. The scoring
 (:mod:`tonecoach.scoring`), the coaching views (:mod:`tonecoach.coaching`)
-and the priorities (:mod:`tonecoach.balance`) all read it from here.
+and the priorities (:mod:`tonecoach.wording.balance`) all read it from here.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
-    from .runner import BatchResult, FileResult
+    from .results import BatchResult, FileResult
 
 __all__ = [
     "CSV_COLUMNS",

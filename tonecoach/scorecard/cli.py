@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import ToneCoachError
+from .lines import scorecard_lines
 
 __all__ = ["add_scorecard_parser", "cmd_scorecard"]
 
@@ -67,7 +68,6 @@ def cmd_scorecard(args, stdout: TextIO, stderr: TextIO) -> int:
                 print(f"{m.name:28} {m.unit:14} {m.label}" + (f": {m.help}" if m.help else ""), file=stdout)
             return 0
         if what == "evaluate":
-            from ..cli import scorecard_lines
             from ..report import CallReport
 
             card = load_scorecard(args.scorecard)

@@ -37,6 +37,7 @@ from .accounts import Account
 from .api import Store, _model_name, _owner_row, report_metrics
 from .errors import StoreError
 from .models import Comment, Recording, Report, User, utcnow
+from .qa import forget_own_answers
 from .review import SOURCES, AgentReport
 
 __all__ = [
@@ -346,8 +347,6 @@ def replace_report(store: Store, viewer: Account, report_id, report: CallReport)
         row.report_json = report.to_json(indent=None)
         row.tone_score, row.content_score = m["tone_score"], m["content_score"]
         row.n_feedback, row.agent_speaker = m["n_feedback"], m["agent_speaker"]
-        from .scorecards import forget_own_answers
-
         forget_own_answers(s, e.report_id)  # tonecoach answers the scorecard again on the new version
     out = get_entry(store, viewer, e.report_id)
     assert out is not None

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .models import Base, Team, User, UTCDateTime, utcnow
 from .review import AgentReport  # noqa: F401 - the table the owner columns refer to
 
 __all__ = ["ANSWER_VALUES", "DISPUTE_STATES", "ScorecardAck", "ScorecardAnswer", "ScorecardDispute", "ScorecardReview",
-           "TeamScorecard"]
+           "TeamScorecard", "forget_own_answers"]
 
 #: The answers a criterion can get.
 ANSWER_VALUES = ("yes", "no", "not_applicable")
@@ -142,3 +142,9 @@ class ScorecardAck(Base):
     agent_user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id", ondelete="CASCADE"))
     created_at: Mapped[_dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def forget_own_answers(session, agent_report_id: int) -> None:
+    """An owner's report got a new version: tonecoach's answers on the old one go (they are made again when read)."""
+    for a in session.scalars(select(ScorecardAnswer).where(ScorecardAnswer.agent_report_id == agent_report_id)):
+        session.delete(a)

@@ -41,7 +41,7 @@ from .accounts import Account
 from .api import Store
 from .errors import StoreError
 from .models import Report, Team, User, utcnow
-from .qa import ScorecardAck, ScorecardAnswer, ScorecardDispute, ScorecardReview, TeamScorecard
+from .qa import ScorecardAck, ScorecardAnswer, ScorecardDispute, ScorecardReview, TeamScorecard, forget_own_answers
 from .review import AgentReport
 
 __all__ = [
@@ -362,12 +362,6 @@ def _auto(store: Store, e, row: ScorecardRow) -> dict[str, ScorecardAnswer]:
     with store.write() as s:
         _record(s, e.analysis_id, row.id, result, owner)
     return _auto(store, e, row)
-
-
-def forget_own_answers(session, agent_report_id: int) -> None:
-    """An owner's report got a new version: tonecoach's answers on the old one go (they are made again when read)."""
-    for a in session.scalars(select(ScorecardAnswer).where(ScorecardAnswer.agent_report_id == agent_report_id)):
-        session.delete(a)
 
 
 # -- the review form ---------------------------------------------------------------------------

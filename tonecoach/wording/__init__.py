@@ -8,8 +8,10 @@
 * :mod:`~tonecoach.wording.reliability` decides whether a turn's transcript
   can be scored at all;
 * :func:`turn_wording` does both for every turn of a call;
-  :func:`~tonecoach.wording.analysis.analyze_wording` builds the report's
-  ``content`` side from them.
+* :mod:`~tonecoach.wording.content` scores the content side from the rubric,
+  :mod:`~tonecoach.wording.balance` weighs tone against content;
+  :func:`~tonecoach.wording.analysis.analyze_wording` composes them into the
+  report's ``content`` side.
 """
 
 from .call import TurnWording, WordingOptions, turn_wording

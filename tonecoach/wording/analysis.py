@@ -16,12 +16,12 @@ import logging
 from dataclasses import asdict
 from typing import Any, Mapping, Sequence
 
-from ..balance import priorities, summary, tone_content_mismatches
-from ..content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
 from ..errors import ModelNotAvailableError, ToneCoachError
 from ..report import FeedbackItem, Segment, ToneResult
 from ..scoring import Rubric
+from .balance import priorities, summary, tone_content_mismatches
 from .call import turn_wording
+from .content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
 from .lexicon import available_languages, normalize_language
 from .model import WordingModel
 

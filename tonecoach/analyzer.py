@@ -17,8 +17,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import __version__
 from . import prosody as P
+from ._version import __version__
 from .agent import decide_agent, is_unsure, unsure_message
 from .asr import Transcriber, TranscriptionOptions
 from .audio import Audio, AudioOptions, load

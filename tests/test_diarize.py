@@ -472,3 +472,69 @@ def test_mel_frames_in_blocks_equal_one_spectrogram_of_the_whole_call():
         got = mel_frames(y)
         assert got.shape == whole.shape and got.dtype == np.float32
         np.testing.assert_allclose(got, whole, rtol=1e-5, atol=1e-9)
+
+
+def _resemblyzer_voice_encoder():
+    """resemblyzer's own ``VoiceEncoder`` (torch), the reference; webrtcvad 2.0.10 (imported by resemblyzer) reads
+    its version through ``pkg_resources``, which setuptools 81+ no longer ships: a stand-in serves the import."""
+    import importlib.metadata
+    import sys
+    import types
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            from resemblyzer import VoiceEncoder
+        except ModuleNotFoundError as exc:
+            if exc.name != "pkg_resources":
+                raise
+            stub = types.ModuleType("pkg_resources")
+            stub.get_distribution = lambda name: types.SimpleNamespace(version=importlib.metadata.version(name))
+            sys.modules["pkg_resources"] = stub
+            try:
+                for name in [m for m in sys.modules if m == "webrtcvad" or m.startswith("resemblyzer")]:
+                    del sys.modules[name]
+                from resemblyzer import VoiceEncoder
+            finally:
+                if sys.modules.get("pkg_resources") is stub:
+                    del sys.modules["pkg_resources"]
+    return VoiceEncoder("cpu", verbose=False)
+
+
+def test_the_numpy_speaker_encoder_gives_resemblyzers_embeddings(tmp_path):
+    torch = pytest.importorskip("torch")
+
+    from tonecoach.speaker_encoder import GE2EEncoder
+
+    mels = np.random.default_rng(3).random((5, 120, 40), dtype=np.float32)
+    with torch.inference_mode():
+        want = _resemblyzer_voice_encoder()(torch.from_numpy(mels)).numpy()
+    enc = GE2EEncoder(cache=tmp_path)
+    got = enc(mels)
+    assert got.shape == (5, 256) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert len(list(tmp_path.glob("resemblyzer-ge2e-*.npz"))) == 1  # converted once, into the cache
+    np.testing.assert_allclose(GE2EEncoder(cache=tmp_path)(mels), got, atol=0)  # read back from the cache
+
+
+def test_an_analysis_never_imports_torch(tmp_path):
+    """Speaker separation runs in numpy: once the weights are converted, a mono call's whole analysis (speaker
+    separation, wording scores and all) runs in a fresh process without importing torch."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import SAMPLES
+
+    from tonecoach.speaker_encoder import GE2EEncoder
+
+    GE2EEncoder(cache=tmp_path)(np.zeros((1, 50, 40), np.float32))  # the one conversion, into this cache
+    code = ("import sys; from tonecoach.analyzer import Analyzer, AnalyzerOptions; "
+            "from tonecoach.asr import TranscriptionOptions; "
+            "r = Analyzer(AnalyzerOptions(transcription=TranscriptionOptions(model='tiny.en'))).analyze(sys.argv[1]); "
+            "print(len(r.speakers), 'diarize' in r.timings_s, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "two_voice_mono.flac")], capture_output=True,
+                         text=True, timeout=600, env={**os.environ, "TONECOACH_CACHE": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.strip().splitlines()[-1] == "2 True False"

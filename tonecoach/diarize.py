@@ -37,12 +37,8 @@ embeddings.
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
-import sys
 import threading
-import types
-import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -116,9 +112,10 @@ class DiarizationOptions:
         A change of speaker moves to the nearest pause within this many
         seconds (:func:`snap_to_pauses`); 0 turns it off.
     encoder_threads : int
-        Torch threads for the encoder while it runs (restored after). One
-        thread: the LSTM's small batches gain nothing from more, and on a
-        busy 2-core machine two threads ran 25x slower (5.9 s against 0.2 s).
+        BLAS threads for the encoder while it runs (0: as they are). One
+        thread: the LSTM's small batches gain nothing from more, it runs
+        beside the transcription, and on a busy 2-core machine two threads
+        ran 25x slower (5.9 s against 0.2 s).
     overlap_margin : float
         A cell is overlap when the two best speakers' similarities are within
         this margin and the best is under ``overlap_max_similarity``.
@@ -674,35 +671,6 @@ def diarize_embeddings(emb: np.ndarray, spans: Sequence[np.ndarray], speech: Seq
 # -- the encoder ------------------------------------------------------------------------
 
 
-def _import_voice_encoder():
-    """``resemblyzer.VoiceEncoder``, working around webrtcvad 2.0.10's use of ``pkg_resources``.
-
-    resemblyzer imports webrtcvad (for a silence trimmer tonecoach does not
-    use), and webrtcvad 2.0.10 reads its own version through
-    ``pkg_resources``, which setuptools 81+ no longer ships. If that import
-    fails, a stand-in ``pkg_resources`` is provided for the import only.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy.ndimage.morphology deprecation inside resemblyzer
-        try:
-            from resemblyzer import VoiceEncoder
-            return VoiceEncoder
-        except ModuleNotFoundError as exc:
-            if exc.name != "pkg_resources":
-                raise
-        stub = types.ModuleType("pkg_resources")
-        stub.get_distribution = lambda name: types.SimpleNamespace(version=importlib.metadata.version(name))  # type: ignore[attr-defined]
-        sys.modules["pkg_resources"] = stub
-        try:
-            for name in [m for m in sys.modules if m == "webrtcvad" or m.startswith("resemblyzer")]:
-                del sys.modules[name]
-            from resemblyzer import VoiceEncoder
-            return VoiceEncoder
-        finally:
-            if sys.modules.get("pkg_resources") is stub:
-                del sys.modules["pkg_resources"]
-
-
 class Diarizer:
     """Split mono calls into speakers. Thread-safe; the voice encoder loads on first use."""
 
@@ -714,28 +682,16 @@ class Diarizer:
 
     @property
     def model_name(self) -> str:
-        return "resemblyzer GE2E (bundled weights)" if self._encoder is None else "custom encoder"
+        return "resemblyzer GE2E (bundled weights, run in numpy)" if self._encoder is None else "custom encoder"
 
     def _encode(self, mels: np.ndarray) -> np.ndarray:
-        import torch
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from .speaker_encoder import GE2EEncoder
 
-        with self._lock:
-            if self._model is None:
-                from .errors import ModelNotAvailableError
-
-                try:
-                    self._model = _import_voice_encoder()("cpu", verbose=False)
-                except Exception as exc:  # noqa: BLE001 - any failure to load is reported the same way
-                    raise ModelNotAvailableError(f"could not load the speaker encoder (resemblyzer): {exc}; "
-                                                 "install it with 'pip install resemblyzer'") from None
-            before = torch.get_num_threads()
-            try:
-                if self.options.encoder_threads > 0:
-                    torch.set_num_threads(self.options.encoder_threads)
-                with torch.inference_mode():
-                    return self._model(torch.from_numpy(np.ascontiguousarray(mels))).numpy()
-            finally:
-                torch.set_num_threads(before)
+                    self._model = GE2EEncoder(threads=self.options.encoder_threads)
+        return self._model(mels)
 
     def diarize(self, y: np.ndarray, *, sr: int = _SR, speech: Sequence[tuple[float, float]] | None = None) -> Diarization:
         """Who spoke when in mono 16 kHz samples ``y`` (shape (n,))."""

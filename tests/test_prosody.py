@@ -192,3 +192,16 @@ def test_pitch_variability_and_voicing_agree_with_praat(shared_data, clip):
     # gross pitch error (off by more than 20%, the usual definition): where both hear a voice, they agree on its pitch
     gross = np.mean(np.abs(track.f0_hz[idx][both] / f0_praat[both] - 1.0) > 0.2)
     assert gross < 0.05, gross
+
+
+def test_yin_gives_the_same_frames_whatever_its_block_size():
+    """YIN runs over blocks of frames to bound its memory on long calls; the block size changes nothing."""
+    from tonecoach.prosody import _yin
+
+    sr = 16000
+    t = np.arange(int(2.3 * sr)) / sr
+    y = (0.3 * np.sin(2 * np.pi * (140 + 30 * t) * t) + 0.01 * np.random.default_rng(5).standard_normal(t.size))
+    a = _yin(y.astype(np.float32), sr, 40, 246, 160, 0.1, chunk=4096)
+    b = _yin(y.astype(np.float32), sr, 40, 246, 160, 0.1, chunk=37)
+    for x, z in zip(a, b):
+        np.testing.assert_allclose(x, z, rtol=1e-9, atol=1e-12)  # the FFTs of different blocks round alike

@@ -110,7 +110,7 @@ class PitchTrack:
 
 
 def _yin(y: np.ndarray, sr: int, tau_min: int, tau_max: int, hop: int, threshold: float, n_cand: int = 5,
-         win_periods: float = 1.0, chunk: int = 4096):
+         win_periods: float = 1.0, chunk: int = 1024):
     """YIN over centred frames.
 
     Returns the classic YIN pick (lag, CMNDF value), each frame's ``n_cand``

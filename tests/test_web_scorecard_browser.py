@@ -6,6 +6,8 @@ Set ``TONECOACH_SCREENSHOTS=docs`` to write the README's screenshots there (``ma
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_support import (
     PHONE,
@@ -104,7 +106,10 @@ def test_the_lead_answers_sees_disagreement_disputes_and_the_team(browser, north
         # the editor: a bad file names its line and changes nothing
         page.locator("#qa-editor").get_by_text("Team scorecard").click()
         bad = BASE.replace('question = "Was the customer spared long silences?"', EMPTY_Q)
-        page.locator("#qa-toml textarea").fill(bad)
+        editor = page.locator("#qa-toml textarea")
+        expect(editor).to_have_value(re.compile(r"\[\[criteria\]\]"))  # the team's copy is in before it is edited
+        editor.fill(bad)
+        expect(editor).to_have_value(bad)
         page.locator("#qa-save").click()
         status = page.locator("#qa-save-status")
         expect(status).to_contain_text(f"line {line_of(bad, EMPTY_Q)}")

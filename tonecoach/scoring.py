@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .report import FeedbackItem, MetricScore, Segment, Severity, ToneResult, format_target
 from .rubric import DEFAULT_RUBRIC, Rubric, load_rubric
@@ -45,28 +45,40 @@ def score_tone(values: Mapping[str, float | None], rubric: Rubric, *, evidence: 
     values : mapping field name -> measured value (see each rubric metric's ``field``)
     evidence : mapping field name -> what the value was measured over
     """
+    def describe(v: float | None, m: Mapping[str, Any]) -> str:
+        return f"{_fmt(v, m['unit'])} against a target of {format_target(float(m['low']), float(m['high']), m['unit'])}"
+
+    score, scored = score_metrics(rubric.tone_metrics, values, describe=describe, evidence=evidence, digits=3)
+    return ToneResult(score=score, metrics=tuple(scored), rubric_version=rubric.version)
+
+
+def score_metrics(metrics: Mapping[str, Mapping[str, Any]], values: Mapping[str, float | None], *,
+                  describe: Callable[[float | None, Mapping[str, Any]], str], evidence: Mapping[str, str] | None = None,
+                  digits: int = 3) -> tuple[float | None, list[MetricScore]]:
+    """One :class:`MetricScore` per rubric metric and their weighted mean over the metrics that apply.
+
+    ``describe(value, metric)`` says the value against its target (the start of each metric's evidence);
+    ``evidence[field]``, where given, says what it was measured over; ``digits`` rounds the stored value.
+    The tone and the content scores are both made this way.
+    """
     evidence = evidence or {}
     scored: list[MetricScore] = []
     num = den = 0.0
-    for name, m in rubric.tone_metrics.items():
+    for name, m in metrics.items():
         v = values.get(m["field"])
         v = None if v is None or not math.isfinite(float(v)) else float(v)
         pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
         w = float(m["weight"])
-        target = format_target(float(m["low"]), float(m["high"]), m["unit"])
-        ev = f"{_fmt(v, m['unit'])} against a target of {target}"
-        if evidence.get(m["field"]):
-            ev += f"; {evidence[m['field']]}"
+        ev = describe(v, m) + (f"; {evidence[m['field']]}" if evidence.get(m["field"]) else "")
         scored.append(MetricScore(
-            name=name, label=m["label"], value=None if v is None else round(v, 3), unit=m["unit"],
+            name=name, label=m["label"], value=None if v is None else round(v, digits), unit=m["unit"],
             target_low=float(m["low"]), target_high=float(m["high"]),
             score=None if pts is None else round(pts, 1), weight=w, source=m["source"], evidence=ev,
         ))
         if pts is not None and w > 0:
             num += w * pts
             den += w
-    score = round(num / den, 1) if den > 0 else None
-    return ToneResult(score=score, metrics=tuple(scored), rubric_version=rubric.version)
+    return (round(num / den, 1) if den > 0 else None), scored
 
 
 def _item(seg_start, seg_end, category, severity, message, evidence, speaker, suggestion=None) -> FeedbackItem:

@@ -15,11 +15,10 @@ Tone-versus-content mismatches and the summary live in :mod:`tonecoach.wording.b
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping, Sequence
 
 from ..report import FeedbackItem, MetricScore
-from ..scoring import Rubric, metric_points
+from ..scoring import Rubric, score_metrics
 from .call import TurnWording
 
 __all__ = ["content_values", "score_content", "customer_sentiment", "rewording_feedback", "overall_score", "mmss"]
@@ -95,26 +94,13 @@ def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[s
 def score_content(values: Mapping[str, float | None], rubric: Rubric, *, evidence: Mapping[str, str] | None = None
                   ) -> tuple[float | None, list[MetricScore]]:
     """The content score (weighted mean of the metrics that apply) and one :class:`MetricScore` per metric."""
-    evidence = evidence or {}
-    out: list[MetricScore] = []
-    num = den = 0.0
-    for name, m in rubric.content_metrics.items():
-        v = values.get(m["field"])
-        v = None if v is None or not math.isfinite(float(v)) else float(v)
-        pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
-        w = float(m["weight"])
+    def describe(v: float | None, m: Mapping[str, Any]) -> str:
         lo, hi = float(m["low"]), float(m["high"])
         target = f">= {lo:g}" if hi >= 1000 else f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
-        target += f" {m['unit']}"
         val = "not applicable to this call" if v is None else f"{v:.1f} {m['unit']}"
-        ev = f"{val} against a target of {target}" + (f"; {evidence[m['field']]}" if evidence.get(m["field"]) else "")
-        out.append(MetricScore(name=name, label=m["label"], value=None if v is None else round(v, 2), unit=m["unit"],
-                               target_low=float(m["low"]), target_high=float(m["high"]),
-                               score=None if pts is None else round(pts, 1), weight=w, source=m["source"], evidence=ev))
-        if pts is not None and w > 0:
-            num += w * pts
-            den += w
-    return (round(num / den, 1) if den > 0 else None), out
+        return f"{val} against a target of {target} {m['unit']}"
+
+    return score_metrics(rubric.content_metrics, values, describe=describe, evidence=evidence, digits=2)
 
 
 def customer_sentiment(turns: Sequence[TurnWording], rubric: Rubric, *, segments: Sequence[Any] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -266,3 +267,52 @@ def test_a_speaker_separation_that_fails_ahead_fails_the_analysis_as_before(anal
     # faint noise has no words: the separation started ahead is never needed, and its failure is no error
     r = a.analyze((0.01 * np.random.default_rng(2).standard_normal(4 * SR)).astype(np.float32), sample_rate=SR)
     assert "no speech detected" in r.warnings
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is a Linux feature")
+def test_work_run_ahead_yields_the_cores_to_the_transcription():
+    """The second thread runs at a lower priority, so on a busy machine the decoder is not slowed by it."""
+    import os
+    import threading
+
+    from tonecoach.analyzer import _Ahead
+
+    def niceness():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = niceness()
+    with _Ahead(True) as ahead:
+        ahead.start("probe", niceness)
+        theirs, _ = ahead.result("probe")
+    assert theirs >= min(19, mine + 5)
+    assert niceness() == mine  # the analysis's own thread keeps its priority
+
+
+def test_voice_activity_is_found_once_and_the_decoder_hears_what_the_pipeline_would(analyzer, monkeypatch):
+    """Silero VAD runs once per channel (the batched pipeline is given its windows instead of finding them again),
+    and the words and their times are those of faster-whisper's pipeline running its own VAD."""
+    from faster_whisper.vad import SileroVADModel
+
+    from tonecoach.asr import FILLER_PROMPTS
+    from tonecoach.audio import load
+
+    t = analyzer.transcriber
+    x = np.ascontiguousarray(load(str(SAMPLES / "warm_agent.flac")).mono)
+    runs = []
+    real = SileroVADModel.__call__
+
+    def counted(self, audio, *a, **kw):
+        runs.append(len(audio))
+        return real(self, audio, *a, **kw)
+
+    monkeypatch.setattr(SileroVADModel, "__call__", counted)
+    ours = t.transcribe(x, language="en")
+    assert len(runs) == 1
+    theirs, _ = t._pipeline.transcribe(x, batch_size=t.options.batch_size, language="en", beam_size=t.options.beam_size,
+                                       word_timestamps=True, vad_filter=True,
+                                       vad_parameters={"min_silence_duration_ms": t.options.vad_min_silence_ms},
+                                       initial_prompt=FILLER_PROMPTS["en"])
+    theirs = [(w.word.strip(), round(w.start, 2), round(w.end, 2)) for s in theirs for w in s.words]
+    assert len(runs) == 2  # the pipeline left to itself runs VAD again
+    assert [(w.text, round(w.start_s, 2), round(w.end_s, 2)) for w in ours.words] == theirs
+    assert len(theirs) > 10

@@ -75,3 +75,38 @@ def test_a_word_on_both_channels_stays_on_the_louder_one():
     assert [w.text for w in kept_r] == ["okay"]
     kept_r2, kept_l2 = drop_echoed_words(right, left, faint, loud, sr=sr)
     assert [w.text for w in kept_r2] == ["okay"] and len(kept_l2) == 2
+
+
+def _spread(a: float, b: float, per_s: float) -> list[tuple[float, float]]:
+    """Words of 0.3 s, evenly through [a, b] at ``per_s`` words per second."""
+    n = int(round((b - a) * per_s))
+    step = (b - a) / n
+    return [(a + i * step, a + i * step + 0.3) for i in range(n)]
+
+
+def test_slow_speech_with_its_words_spread_through_it_is_not_decoded_again():
+    # 17 s of hesitant speech at 1.5 words/s (under the 1.6 that once sent it to a second pass: 2.4 s of
+    # decoding for nothing on a real call), each pause shorter than a second
+    from tonecoach.asr import _looks_skipped
+
+    voiced = [(37.0, 45.0), (45.6, 54.0)]
+    assert not _looks_skipped(37.0, 54.0, _spread(37.2, 53.8, 1.5), voiced)
+
+
+def test_a_hole_in_the_words_where_speech_was_heard_is_decoded_again():
+    # the same rate of words, but 5 s of the speech has no word near it: what a skipped chunk start looks like
+    from tonecoach.asr import _longest_wordless_speech, _looks_skipped
+
+    voiced = [(37.0, 54.0)]
+    words = _spread(42.5, 54.0, 2.2)
+    assert 4.5 <= _longest_wordless_speech(37.0, 54.0, words, voiced) <= 5.6
+    assert _looks_skipped(37.0, 54.0, words, voiced)
+    # silence in the hole (no voice activity there) is no skip
+    assert not _looks_skipped(37.0, 54.0, words, [(41.9, 54.0)])
+
+
+def test_almost_no_words_in_detected_speech_is_decoded_again_whatever_the_holes():
+    from tonecoach.asr import _looks_skipped
+
+    assert _looks_skipped(330.4, 333.2, [(330.5, 330.8), (332.6, 332.9)], [(330.4, 333.2)])
+    assert not _looks_skipped(10.0, 11.5, [], [(10.0, 11.5)])  # under 2 s: too short to tell

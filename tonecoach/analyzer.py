@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import math
+import os
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -391,7 +393,8 @@ class _Ahead:
     """
 
     def __init__(self, enabled: bool):
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecoach-ahead") if enabled else None
+        self._pool = (ThreadPoolExecutor(1, thread_name_prefix="tonecoach-ahead", initializer=_yield_to_transcription)
+                      if enabled else None)
         self._jobs: dict[str, Any] = {}
         self.waited_s = 0.0
 
@@ -415,6 +418,21 @@ class _Ahead:
     def __exit__(self, *exc) -> None:
         if self._pool:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: How much lower the second thread's scheduling priority is than the analysis's (Linux ``nice`` steps).
+AHEAD_NICENESS = 10
+
+
+def _yield_to_transcription() -> None:
+    """Lower this thread's priority: the transcription, the longest stage, keeps the cores it asks for, and the
+    work run ahead (CPU-light, waited for only at the end) takes the time its decoder leaves idle. Linux sets
+    niceness per thread; elsewhere, or where it is refused, the thread keeps its priority."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + AHEAD_NICENESS))
+    except (AttributeError, OSError):  # no per-thread priority here (macOS, Windows)
+        pass
 
 
 def _timed(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, float]:

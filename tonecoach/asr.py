@@ -208,8 +208,10 @@ class Transcriber:
         duration = len(samples) / float(SAMPLE_RATE)
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         speech = detected = None
-        if opts.keep_fillers and opts.vad_filter and (language is None or language in FILLER_PROMPTS):
-            speech = self._speech(samples)  # once: for the language and for the stretches the prompt skipped
+        if opts.vad_filter and (opts.engine == "batched"
+                                or opts.keep_fillers and (language is None or language in FILLER_PROMPTS)):
+            # once: for the decoder's chunks, the language and the stretches the prompt skipped
+            speech = self._speech(samples)
         if opts.keep_fillers and language is None:
             # the filler prompt is English: the language decides whether it is used, so it is known first
             with self._lock:
@@ -231,7 +233,7 @@ class Transcriber:
         with self._lock:
             if progress:
                 progress(0.0)  # decoding this audio starts now (a progress bar can say "transcribing")
-            raw, info = self._decode(samples, kwargs, duration, progress)
+            raw, info = self._decode(samples, kwargs, duration, progress, speech=speech)
             kept, dropped = _keep_segments(raw, opts, offset_s)
             if prompt and opts.engine == "batched":
                 kept = self._recover_skipped(samples, kept, kwargs, offset_s, speech=speech)
@@ -249,10 +251,13 @@ class Transcriber:
         )
 
     def _speech(self, samples: np.ndarray) -> list[dict]:
-        """Silero VAD's speech stretches (in samples), with the options the decoder's own VAD uses."""
+        """Silero VAD's speech stretches (in samples), with the options faster-whisper's batched pipeline uses for
+        its own VAD (none longer than the decoder's 30 s window)."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        return get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms))
+        window = self._model.feature_extractor.chunk_length
+        return get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms,
+                                                         max_speech_duration_s=window))
 
     def _detect_language(self, samples: np.ndarray, speech: list[dict] | None) -> tuple[str, float]:
         """The language of the first 30 s of speech and its probability, as faster-whisper's pipeline finds it."""
@@ -264,9 +269,11 @@ class Transcriber:
         lang, prob, _ = model.detect_language(audio=samples[: model.feature_extractor.n_samples])
         return lang, float(prob)
 
-    def _decode(self, samples, kwargs, duration, progress, **extra):
+    def _decode(self, samples, kwargs, duration, progress, *, speech: list[dict] | None = None, **extra):
         opts = self.options
-        if opts.engine == "batched":
+        if opts.engine == "batched" and speech is not None and kwargs.get("vad_filter") and not extra:
+            segments, info = self._decode_speech(samples, speech, kwargs)
+        elif opts.engine == "batched":
             segments, info = self._pipeline.transcribe(samples, batch_size=opts.batch_size, **{**kwargs, **extra})
         else:
             segments, info = self._model.transcribe(samples, condition_on_previous_text=False, **{**kwargs, **extra})
@@ -277,14 +284,42 @@ class Transcriber:
             out.append(seg)
         return out, info
 
+    def _decode_speech(self, samples: np.ndarray, speech: list[dict], kwargs: dict):
+        """The batched pipeline on voice activity found once (``speech``, from :meth:`_speech`).
+
+        What faster-whisper's pipeline does with ``vad_filter=True``, without
+        running Silero VAD a second time: the speech is cut into the same
+        windows of at most 30 s of speech (``collect_chunks``), decoded as
+        clips of the speech-only audio, and its times are mapped back to the
+        call's (``restore_speech_timestamps``). The decoder sees the same
+        samples, so the words are the same.
+        """
+        from faster_whisper.transcribe import restore_speech_timestamps
+        from faster_whisper.vad import collect_chunks
+
+        if not speech:
+            return [], _NoSpeech(kwargs.get("language"))
+        chunks, meta = collect_chunks(samples, speech, max_duration=self._model.feature_extractor.chunk_length)
+        voiced = np.concatenate(chunks)
+        # clip times in seconds, a quarter sample inside each edge so that faster-whisper's int(t * rate) lands on it
+        clips = [{"start": (m["offset"] * SAMPLE_RATE + 0.25) / SAMPLE_RATE,
+                  "end": ((m["offset"] + m["duration"]) * SAMPLE_RATE + 0.25) / SAMPLE_RATE} for m in meta]
+        args = {**kwargs, "vad_filter": False}
+        args.pop("vad_parameters", None)
+        segments, info = self._pipeline.transcribe(voiced, batch_size=self.options.batch_size, clip_timestamps=clips,
+                                                   **args)
+        return restore_speech_timestamps(segments, speech, SAMPLE_RATE), info
+
     def _recover_skipped(self, samples: np.ndarray, kept: list[TranscribedSegment], kwargs: dict,
                          offset_s: float, *, speech: list[dict] | None = None) -> list[TranscribedSegment]:
         """Re-decode, without the filler prompt, speech the prompted pass skipped.
 
         A prompt occasionally makes Whisper drop the start of a chunk (seen on
-        fast, flat speech). Voice activity tells where speech is; stretches of
-        it with too few recognised words are decoded again without the prompt,
-        and where the second pass found clearly more words, its words replace
+        fast, flat speech). Voice activity tells where speech is; a stretch of
+        it is decoded again without the prompt when it shows a skip
+        (:func:`_looks_skipped`: almost no words, or too few words *and* a
+        second or more of speech with no word near it), and where the second
+        pass found clearly more words, its words replace
         the first pass's words *of that stretch* (:func:`replace_words`): a
         segment of the first pass that runs past the stretch keeps only its
         words outside it, so no word is ever taken from both passes.
@@ -292,13 +327,9 @@ class Transcriber:
         sr = SAMPLE_RATE
         vad = self._speech(samples) if speech is None else speech
         spans = _merge([(t["start"] / sr, t["end"] / sr) for t in vad], gap_s=1.0, max_s=28.0)
-        mids = sorted((w.start_s + w.end_s) / 2 - offset_s for seg in kept for w in seg.words)
-        suspicious = []
-        for a, b in spans:
-            speech = b - a
-            n = sum(1 for m in mids if a - 0.2 <= m <= b + 0.2)
-            if speech >= 2.0 and n < MIN_WORDS_PER_SPEECH_S * speech:
-                suspicious.append((a, b))
+        words = [(w.start_s - offset_s, w.end_s - offset_s) for seg in kept for w in seg.words]
+        voiced = [(t["start"] / sr, t["end"] / sr) for t in vad]
+        suspicious = [(a, b) for a, b in spans if _looks_skipped(a, b, words, voiced)]
         if not suspicious:
             return kept
         log.info("re-decoding %d stretch(es) without the filler prompt", len(suspicious))
@@ -312,10 +343,61 @@ class Transcriber:
         return out
 
 
-#: Fewer recognised words than this per second of detected speech means the
-#: decoder skipped something (conversational speech runs 2-3.5 words per second
-#: of detected speech; 1.6 is about 100 wpm, the slow end of phone speech).
+@dataclass(frozen=True)
+class _NoSpeech:
+    """The decoder's info for audio without voice activity (nothing was decoded)."""
+
+    language: str | None
+    language_probability: float = 0.0
+
+
+#: Fewer recognised words than this per second of detected speech is slow
+#: enough to look for a skip (conversational speech runs 2-3.5 words per second
+#: of detected speech; 1.6 is about 100 wpm, the slow end of phone speech) ...
 MIN_WORDS_PER_SPEECH_S = 1.6
+#: ... and a skip shows as this much detected speech (seconds, in one piece)
+#: with no recognised word within ``WORD_REACH_S`` of it. Slow, hesitant speech
+#: has its words spread through its speech and leaves no such hole.
+SKIPPED_SPEECH_S = 1.0
+WORD_REACH_S = 0.5
+#: Under this many words per second of speech (60 wpm) a stretch is re-decoded
+#: whatever its holes: no conversation is that slow.
+FEW_WORDS_PER_SPEECH_S = 1.0
+
+
+def _looks_skipped(a: float, b: float, words: Sequence[tuple[float, float]],
+                   voiced: Sequence[tuple[float, float]]) -> bool:
+    """Whether the decoder seems to have skipped speech between ``a`` and ``b`` (seconds).
+
+    ``words`` are the recognised words' ``(start, end)`` and ``voiced`` the
+    voice-activity stretches, both in seconds of the decoded audio.
+    """
+    speech = b - a
+    if speech < 2.0:
+        return False
+    n = sum(1 for s, e in words if a - 0.2 <= (s + e) / 2 <= b + 0.2)
+    if n < FEW_WORDS_PER_SPEECH_S * speech:
+        return True
+    if n >= MIN_WORDS_PER_SPEECH_S * speech:
+        return False
+    return _longest_wordless_speech(a, b, words, voiced) >= SKIPPED_SPEECH_S
+
+
+def _longest_wordless_speech(a: float, b: float, words: Sequence[tuple[float, float]],
+                             voiced: Sequence[tuple[float, float]], step: float = 0.05) -> float:
+    """The longest piece of detected speech in ``[a, b]`` farther than ``WORD_REACH_S`` from every word (seconds)."""
+    t = np.arange(a, b, step)
+    speech = np.zeros(len(t), bool)
+    for s, e in voiced:
+        if e >= a and s <= b:
+            speech |= (t >= s) & (t <= e)
+    near = np.zeros(len(t), bool)
+    for s, e in words:
+        if e >= a - WORD_REACH_S and s <= b + WORD_REACH_S:
+            near |= (t >= s - WORD_REACH_S) & (t <= e + WORD_REACH_S)
+    hole = np.concatenate(([0], (speech & ~near).astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(hole))
+    return float((edges[1::2] - edges[::2]).max() * step) if len(edges) else 0.0
 
 
 def _merge(spans: list[tuple[float, float]], *, gap_s: float, max_s: float) -> list[tuple[float, float]]:

@@ -20,6 +20,7 @@ from typing import Callable, Sequence, TextIO
 
 from ._version import __version__
 from .errors import ToneCoachError
+from .render.fmt import clock, write_atomic
 from .report import CallReport, format_target
 from .scorecard.lines import scorecard_lines
 
@@ -66,18 +67,12 @@ def _write(kind: str, report: CallReport, dest: str, source: str, many: bool, st
             writer(report, stdout)
         return "<stdout>"
     path = _target(dest, source, suffix, many)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        writer(report, fh)
-    os.replace(tmp, path)  # never leave a half-written report
-    return str(path)
+    buf = io.StringIO()
+    writer(report, buf)
+    return write_atomic(path, buf.getvalue())  # never leave a half-written report
 
 
 # -- the summary ------------------------------------------------------------------------
-
-
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def format_summary(report: CallReport) -> str:
@@ -85,7 +80,7 @@ def format_summary(report: CallReport) -> str:
     a = report.audio
     lang = f"{report.language.code or '?'}" + ("" if report.language.forced else f" {report.language.probability:.0%}")
     kind = "stereo" if a.channels == 2 else "mono"
-    lines = [f"{a.path}  ({_mmss(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
+    lines = [f"{a.path}  ({clock(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
     unsure = ""
     if report.agent:
         from .agent import is_unsure, unsure_message
@@ -119,7 +114,7 @@ def format_summary(report: CallReport) -> str:
     if report.feedback:
         lines.append("  Feedback:")
         for f in report.feedback:
-            lines.append(f"    {_mmss(f.start_s)}-{_mmss(f.end_s)}  [{f.severity}] {f.message}")
+            lines.append(f"    {clock(f.start_s)}-{clock(f.end_s)}  [{f.severity}] {f.message}")
             if f.suggestion:
                 lines.append(f"        Try: {f.suggestion}")
     elif score is not None:

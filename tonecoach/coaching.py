@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .render.fmt import clock
 from .report import CallReport, FeedbackItem, Segment
 from .rules import TONE_RULES, category_field, category_metric, metric_categories
 
@@ -101,16 +102,6 @@ def finite(v: Any) -> float | None:
 
 
 _finite = finite
-
-
-def clock(t: Any) -> str:
-    """``m:ss`` (``h:mm:ss`` from an hour)."""
-    f = _finite(t)
-    if f is None:
-        return ""
-    s = int(max(0.0, f))
-    h, rem = divmod(s, 3600)
-    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
 
 
 def _number(f: float, unit: str, *, bound: bool = False) -> str:

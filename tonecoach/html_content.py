@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .coaching import fmt
+from .render.fmt import clock
 
 __all__ = ["content_section", "highlight_markers", "turn_markers", "CONTENT_CSS"]
 
@@ -24,12 +25,6 @@ def _e(v: Any) -> str:
 
 def _num(v: Any, fmt: str = "{:.0f}") -> str:
     return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "—"
-
-
-def _clock(t: Any) -> str:
-    if not isinstance(t, (int, float)) or not math.isfinite(t):
-        return "—"
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def turn_markers(content: Any) -> dict[int, list[Mapping[str, Any]]]:
@@ -133,7 +128,7 @@ def _customer(c: Mapping[str, Any]) -> str:
     for side in ("start", "end"):
         for t in shift.get(side) or ():
             if isinstance(t, Mapping):
-                rows.append(f'<tr><td>{_e(side)}</td><td>{_clock(t.get("start_s"))}</td>'
+                rows.append(f'<tr><td>{_e(side)}</td><td>{clock(t.get("start_s")) or "—"}</td>'
                             f'<td class="num">{_num(t.get("sentiment"), "{:.2f}")}</td>'
                             f'<td class="text" dir="auto">{_e(t.get("text", ""))}</td></tr>')
     table = (f'<table class="customer"><tr><th></th><th>at</th><th>sentiment</th><th>the customer said</th></tr>'
@@ -146,7 +141,7 @@ def _unscored(c: Mapping[str, Any]) -> str:
     rows = []
     for t in c.get("turns") or ():
         if isinstance(t, Mapping) and t.get("unscored"):
-            rows.append(f'<li><span class="when">{_clock(t.get("start_s"))}</span> {_e(t.get("role"))}: '
+            rows.append(f'<li><span class="when">{clock(t.get("start_s")) or "—"}</span> {_e(t.get("role"))}: '
                         f'{_e(t.get("unscored"))}</li>')
     if not rows:
         return ""
@@ -161,7 +156,7 @@ def _markers(c: Mapping[str, Any]) -> str:
         for m in t.get("markers") or ():
             if not isinstance(m, Mapping) or m.get("effect") == "neutral":
                 continue
-            when = _clock(m.get("start_s", t.get("start_s")))
+            when = clock(m.get("start_s", t.get("start_s"))) or "—"
             sugg = f'<div class="suggestion">Try: <bdi>{_e(m["suggestion"])}</bdi></div>' if m.get("suggestion") else ""
             rows.append(f'<li class="{_e(m.get("effect"))}"><span class="when">{when}</span> '
                         f'<span class="cat">{_e(m.get("label"))}</span> <bdi class="phrase">{_e(m.get("text"))}</bdi>{sugg}</li>')
@@ -194,7 +189,7 @@ def _other_feedback(c: Mapping[str, Any]) -> str:
     items = []
     for f in c.get("feedback") or ():
         if isinstance(f, Mapping):
-            when = f"{_clock(f['start_s'])} " if "start_s" in f else ""
+            when = f"{clock(f['start_s']) or '—'} " if "start_s" in f else ""
             items.append(f'<li dir="auto">{_e(when)}{_e(f.get("message"))}</li>')
         else:
             items.append(f'<li dir="auto">{_e(f)}</li>')

@@ -25,6 +25,7 @@ from .coaching import finite as _finite
 from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
 from .html_conversation import conversation_section
 from .html_scorecard import SCORECARD_CSS, scorecard_section
+from .render.fmt import clock
 from .report import CallReport, FeedbackItem, Segment
 
 __all__ = ["NARROW_MEDIA", "dark_css", "narrow_css", "render_html", "render_sections", "screen_css"]
@@ -58,17 +59,6 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _clock(seconds: Any) -> str:
-    """``mm:ss`` (``h:mm:ss`` from one hour), seconds rounded down."""
-    s = _finite(seconds)
-    if s is None:
-        return "--:--"
-    total = int(max(s, 0.0))
-    h, rem = divmod(total, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
-
-
 def _num(v: Any) -> str:
     """A number for people: up to 3 significant digits below 100, whole numbers above."""
     if isinstance(v, bool):
@@ -94,7 +84,7 @@ def _value(v: Any) -> str:
     if isinstance(v, Mapping):
         if "start_s" in v and "end_s" in v:  # a moment of the call: "0:10-0:13 235"
             rest = " ".join(_value(x) for k, x in v.items() if k not in ("start_s", "end_s"))
-            return f"{_clock(v['start_s'])}–{_clock(v['end_s'])}" + (f" {rest}" if rest else "")
+            return f"{clock(v['start_s'])}–{clock(v['end_s'])}" + (f" {rest}" if rest else "")
         return ", ".join(f"{k}: {_value(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
         if v and all(isinstance(x, Mapping) and "start_s" in x for x in v):
@@ -324,7 +314,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
     while t <= duration + 1e-9:
         x = x_of(t)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_pitch}" y2="{y_axis}" class="vgrid"/>')
-        out.append(f'<text x="{x:.1f}" y="{y_axis + 15}" text-anchor="middle" class="tick">{_clock(t)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{y_axis + 15}" text-anchor="middle" class="tick">{clock(t)}</text>')
         t += step
     out.append(f'<text x="{_LEFT + plot_w / 2:.1f}" y="{height - 2}" text-anchor="middle" class="axis-label">time (mm:ss)</text>')
 
@@ -335,7 +325,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
         out.append(
             f'<a href="#seg-{i}"><rect x="{x0:.1f}" y="{y_turns}" width="{max(x1 - x0, 0.8):.1f}" '
             f'height="{_TURN_H}" fill="{spk.colour(seg.speaker)}" opacity="0.85">'
-            f"<title>{_e(spk.name(seg.speaker))} {_e(seg.speaker)} {_clock(seg.start_s)}–{_clock(seg.end_s)}</title>"
+            f"<title>{_e(spk.name(seg.speaker))} {_e(seg.speaker)} {clock(seg.start_s)}–{clock(seg.end_s)}</title>"
             "</rect></a>"
         )
 
@@ -385,7 +375,7 @@ def _header(report: CallReport) -> str:
     elif lang.code:
         lang_text += f" ({_pct(lang.probability)})"
     facts = [
-        ("Duration", _clock(report.audio.duration_s)),
+        ("Duration", clock(report.audio.duration_s)),
         ("Language", lang_text),
         (
             "Audio",
@@ -453,7 +443,7 @@ def _agent_unsure(report: CallReport) -> str:
     else:
         head = f"Is {a.speaker} the agent? tonecoach is not sure ({_pct(a.confidence)})"
     rows = "".join(
-        f"<li>{_clock(e.start_s)} {_e(e.speaker)}: {_e(e.text)} "
+        f"<li>{clock(e.start_s)} {_e(e.speaker)}: {_e(e.text)} "
         f'<span class="w">({"+" if e.weight > 0 else ""}{e.weight:.1f})</span></li>'
         for e in a.evidence[:12]
     )
@@ -501,7 +491,7 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
         data = f' data-fbs="{" ".join(map(str, fbs))}"' if fbs else ""
         rows.append(
             f'<tr id="seg-{i}"{cls}{data} data-c="{spk.slot(seg.speaker)}" style="border-left-color:{spk.colour(seg.speaker)}">'
-            f'<td class="time" title="{_clock(seg.start_s)}–{_clock(seg.end_s)}">{_clock(seg.start_s)}</td>'
+            f'<td class="time" title="{clock(seg.start_s)}–{clock(seg.end_s)}">{clock(seg.start_s)}</td>'
             f'<td class="who">{spk.label_html(seg.speaker)}</td>'
             f'<td class="text" dir="auto">'
             f'{highlight_markers(seg.text, turn_marks.get(i, ()))}</td>'
@@ -521,7 +511,7 @@ def _feedback_section(report: CallReport, spk: _Speakers, by_fb: Mapping[int, li
     for n, fb in enumerate(report.feedback, 1):
         label = category_label(fb, report)
         segs = by_fb.get(n, [])
-        when = f"{_clock(fb.start_s)}–{_clock(fb.end_s)}"
+        when = f"{clock(fb.start_s)}–{clock(fb.end_s)}"
         when_html = f'<a href="#seg-{segs[0]}" data-fb="{n}">{when}</a>' if segs else when
         who = f" · {spk.label_html(fb.speaker)}" if fb.speaker else ""
         ev = "".join(f'<li><span class="k">{_e(k)}</span>: {_e(_value(v))}</li>' for k, v in fb.evidence.items())
@@ -598,7 +588,7 @@ def _speakers_section(report: CallReport, spk: _Speakers) -> str:
     head = "".join(f'<th scope="col">{spk.label_html(s.id)}</th>' for s in report.speakers)
     rows = [
         '<tr><th scope="row">talk time</th>'
-        + "".join(f'<td class="num">{_clock(s.talk_time_s)}</td>' for s in report.speakers)
+        + "".join(f'<td class="num">{clock(s.talk_time_s)}</td>' for s in report.speakers)
         + "</tr>"
     ]
     if any(s.channel is not None for s in report.speakers):

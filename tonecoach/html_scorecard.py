@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .html_content import _clock, _e
+from .html_content import _e
+from .render.fmt import clock
 
 __all__ = ["SCORECARD_CSS", "scorecard_section"]
 
@@ -33,7 +34,7 @@ def _evidence(items: Any) -> str:
             continue
         when = ""
         if isinstance(ev.get("start_s"), (int, float)):
-            when = f'<span class="when">{_clock(ev["start_s"])}</span> '
+            when = f'<span class="when">{clock(ev["start_s"])}</span> '
         if ev.get("quote"):
             who = f' ({_e(ev["role"])})' if ev.get("role") else ""
             out.append(f"{when}<q>{_e(ev['quote'])}</q>{who}")

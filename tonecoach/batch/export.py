@@ -22,13 +22,15 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import html
+import io
 import json
 import os
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from ..render.fmt import write_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..store import Store
@@ -57,13 +59,10 @@ CSV_COLUMNS = (
 
 
 def _atomic(path: str | os.PathLike, write: Callable[[TextIO], None], *, newline: str | None = None) -> str:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline=newline) as fh:
-        write(fh)
-    os.replace(tmp, p)
-    return str(p)
+    """What ``write`` writes to a text stream, saved to ``path`` whole or not at all (:func:`~tonecoach.render.fmt.write_atomic`)."""
+    buf = io.StringIO(newline=newline)
+    write(buf)
+    return write_atomic(path, buf.getvalue())
 
 
 def _r(v, nd: int = 2):

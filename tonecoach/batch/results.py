@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..render.fmt import clock
 from ..report import CallReport
 from ..store import report_metrics, top_feedback
 
@@ -41,7 +42,7 @@ class CallSummary:
         top = top_feedback(report)
         top_s = None
         if top is not None:
-            top_s = f"{_mmss(top.start_s)}-{_mmss(top.end_s)} [{top.severity}] {top.message}"
+            top_s = f"{clock(top.start_s)}-{clock(top.end_s)} [{top.severity}] {top.message}"
         asr = report.models.get("asr") if isinstance(report.models, dict) else None
         return cls(
             report_id=report_id,
@@ -122,7 +123,7 @@ class BatchResult:
         lines = [f"{len(self.files)} file(s): {c['scored']} scored, {skipped} skipped ({c['already_scored']} already "
                  f"scored, {c['not_audio']} not audio, {c['duplicate']} duplicate content), {c['failed']} failed"]
         rate = self.throughput
-        audio = (f"{audio_amount(self.audio_s_scored)} of audio scored in {_hms(self.wall_s)}"
+        audio = (f"{audio_amount(self.audio_s_scored)} of audio scored in {clock(round(self.wall_s))}"
                  + (f" ({rate:.1f} audio h per wall h)" if rate else ""))
         lines.append(f"  {audio} with {self.backend}; model {self.model_name}, rubric {self.rubric_version}")
         if self.worker_peak_rss_mb:
@@ -141,14 +142,6 @@ class BatchResult:
         return lines
 
 
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
-
-
-def _hms(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
 def audio_amount(s: float) -> str:
-    """An amount of audio: minutes below 6 min, else hours."""
+    """An amount of audio: minutes below 6 min, else hours (a total, not a clock time: see :func:`~tonecoach.render.fmt.clock`)."""
     return f"{s / 60:.1f} min" if s < 360 else f"{s / 3600:.2f} h"

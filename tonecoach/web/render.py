@@ -29,6 +29,7 @@ from .. import coaching as C
 from .. import html_report as H
 from ..html_content import CONTENT_CSS, content_section
 from ..html_conversation import conversation_section
+from ..render.fmt import clock
 from ..report import CallReport
 from ..store.access import CommentView, Entry
 from .security import md
@@ -87,9 +88,6 @@ element.addEventListener('click', (e) => {
 
 def _e(v: Any) -> str:
     return html.escape("" if v is None else str(v), quote=True)
-
-
-clock = C.clock
 
 
 def _fmt(v: float | None, digits: int = 0) -> str:

@@ -1,4 +1,4 @@
-"""Tests for tonecoach.html_report: a self-contained, escaped, explainable page."""
+"""Tests for tonecoach.render.report: a self-contained, escaped, explainable page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tonecoach.html_report import render_html
+from tonecoach.render.report import render_html
 from tonecoach.report import (
     AgentDecision,
     AudioInfo,

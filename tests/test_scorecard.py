@@ -348,7 +348,7 @@ def test_html_report_and_cli_summary_show_the_answers(card):
     from dataclasses import replace
 
     from tonecoach.cli import format_summary
-    from tonecoach.html_report import render_html
+    from tonecoach.render.report import render_html
 
     turns = [*GOOD_CALL[:-2], ("A", 74.0, "Calm down <b>now</b>, bye.")]
     r = call(turns)

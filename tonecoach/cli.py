@@ -36,7 +36,7 @@ def _write_json(report: CallReport, fh: TextIO) -> None:
 
 
 def _write_html(report: CallReport, fh: TextIO) -> None:
-    from .html_report import render_html
+    from .render.report import render_html
 
     fh.write(render_html(report))
 

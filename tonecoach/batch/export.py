@@ -11,7 +11,7 @@
 - **HTML**: one self-contained page (no scripts, fonts or images from
   anywhere): counts, the tone score distribution overall and per agent, the
   most frequent feedback categories, the scorecard's pass rates per
-  criterion, per agent and per week (:mod:`tonecoach.batch.qa_summary`), and
+  criterion, per agent and per week (:mod:`tonecoach.render.batch`), and
   the failed files.
 
 Each file is written to a temporary name and renamed, never left half-written.
@@ -267,7 +267,7 @@ def render_summary_html(result: BatchResult) -> str:
     out.append("</table>")
 
     if result.scorecard is not None:
-        from .qa_summary import scorecard_sections
+        from ..render.batch import scorecard_sections
 
         out.append(scorecard_sections(result, UNASSIGNED))
 

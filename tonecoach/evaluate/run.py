@@ -6,7 +6,7 @@ decision with the labelled agent (and the decision's confidence with how
 often it is right), the transcript with a reference (word error rate), the
 speaker turns with the reference's (diarization error rate), and the
 scores with people's ratings (correlation). Everything is returned as one
-JSON-ready dict; :mod:`tonecoach.evaluate.render` prints it.
+JSON-ready dict; :mod:`tonecoach.render.evaluate` prints it.
 """
 
 from __future__ import annotations

@@ -9,12 +9,13 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BAND_GOOD_FROM", "BAND_OK_FROM", "MISSING", "Band", "band", "clock", "esc", "write_atomic"]
+__all__ = ["BAND_GOOD_FROM", "BAND_OK_FROM", "MISSING", "Band", "band", "clock", "esc", "md", "write_atomic"]
 
 #: What :func:`clock` shows for a time that is missing or not a finite number.
 MISSING = ""
@@ -53,6 +54,16 @@ def clock(seconds: Any) -> str:
 def esc(value: Any) -> str:
     """``value`` as text for HTML, quotes included (:func:`html.escape` with ``quote=True``); ``None`` is ``""``."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=\"'])")
+
+
+def md(text: Any) -> str:
+    """``text`` for a Markdown component, shown as typed: every Markdown and HTML character escaped, on one line."""
+    s = "" if text is None else str(text)
+    s = re.sub(r"[\r\n\t]+", " ", s)
+    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 #: A score from this (out of 100) is in the "good" band ...

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .html_content import _e
-from .render.fmt import clock
+from .content import _e
+from .fmt import clock
 
 __all__ = ["conversation_section"]
 

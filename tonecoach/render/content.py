@@ -13,8 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .coaching import fmt
-from .render.fmt import clock
+from ..coaching import fmt
+from .fmt import clock
 
 __all__ = ["content_section", "highlight_markers", "turn_markers", "CONTENT_CSS"]
 

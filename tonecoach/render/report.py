@@ -20,13 +20,13 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .coaching import category_label, evidence_tail, fmt
-from .coaching import finite as _finite
-from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
-from .html_conversation import conversation_section
-from .html_scorecard import SCORECARD_CSS, scorecard_section
-from .render.fmt import clock
-from .report import CallReport, FeedbackItem, Segment
+from ..coaching import category_label, evidence_tail, fmt
+from ..coaching import finite as _finite
+from ..report import CallReport, FeedbackItem, Segment
+from .content import CONTENT_CSS, content_section, highlight_markers, turn_markers
+from .conversation import conversation_section
+from .fmt import clock
+from .scorecard import SCORECARD_CSS, scorecard_section
 
 __all__ = ["NARROW_MEDIA", "dark_css", "narrow_css", "render_html", "render_sections", "screen_css"]
 
@@ -426,14 +426,14 @@ def _header(report: CallReport) -> str:
 
 
 def _unsure_text(report: CallReport) -> str:
-    from .agent import unsure_message
+    from ..agent import unsure_message
 
     return unsure_message(report.agent)
 
 
 def _agent_unsure(report: CallReport) -> str:
     """"Is S2 the agent? tonecoach is not sure", with the evidence, above the scores (empty when sure)."""
-    from .agent import is_unsure
+    from ..agent import is_unsure
 
     a = report.agent
     if a is None or not is_unsure(a):

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from ..store.qa_trends import CallScore, TeamQa
 from ..store.scorecards import CriterionAgreement, DisputeView, FormItem, ReviewForm
-from .render import _e, _play, clock
+from .fmt import clock
+from .web import _e, _play
 
 __all__ = ["ANSWER_CHOICES", "QA_CSS", "agreement_html", "criterion_choices", "disputes_html", "form_html",
            "progress_html", "team_html"]

@@ -3,7 +3,7 @@
 Presentation only: every number comes from the report, worded by
 :mod:`tonecoach.coaching` (the same labels and figures as the HTML report);
 the timeline, the transcript and the metrics are the HTML report's own
-(:mod:`tonecoach.html_report`), with its stylesheet scoped to ``.tc-report``
+(:mod:`tonecoach.render.report`), with its stylesheet scoped to ``.tc-report``
 so it cannot restyle the app around it, and its dark theme under Gradio's
 ``.dark``.
 
@@ -26,14 +26,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import coaching as C
-from .. import html_report as H
-from ..html_content import CONTENT_CSS, content_section
-from ..html_conversation import conversation_section
-from ..render.fmt import clock
 from ..report import CallReport
 from ..store.access import CommentView, Entry
-from .security import md
-from .service import Retake
+from . import report as H
+from .content import CONTENT_CSS, content_section
+from .conversation import conversation_section
+from .fmt import clock, md
 
 __all__ = [
     "ACTIONS_JS",
@@ -293,7 +291,8 @@ def retake_choices(report: CallReport) -> list[tuple[str, str]]:
     return [(line.label, line.key) for line in C.retake_lines(report)]
 
 
-def retake_rows(r: Retake) -> list[list[Any]]:
+def retake_rows(r: Any) -> list[list[Any]]:
+    """The table of a :class:`tonecoach.web.service.Retake` (duck-typed: the renderers import nothing of the web app)."""
     rows = []
     for m in r.rows:
         target = C.target_text(m.target_low, m.target_high, m.unit)
@@ -303,8 +302,9 @@ def retake_rows(r: Retake) -> list[list[Any]]:
     return rows
 
 
-def retake_summary(r: Retake) -> str:
-    """The two lines side by side and a verdict for each thing the feedback was about (Markdown)."""
+def retake_summary(r: Any) -> str:
+    """The two lines of a :class:`tonecoach.web.service.Retake` side by side and a verdict for each thing the feedback
+    was about (Markdown)."""
     verdicts = []
     for m in r.rows:
         if m.flagged:

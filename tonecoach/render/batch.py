@@ -16,12 +16,11 @@ weekly table).
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import statistics
 from collections import Counter
 from typing import Any
 
-from .fmt import clock
+from .fmt import clock, esc
 
 __all__ = ["UNASSIGNED", "audio_amount", "pass_rates", "render_summary_html", "scorecard_sections", "summary_lines"]
 
@@ -70,7 +69,7 @@ def _mean(xs: list[float]) -> float | None:
 
 def scorecard_sections(result: Any, unassigned: str) -> str:
     """Three tables: per criterion, per agent, per week (the batch's scorecard, one entry per report)."""
-    e = html.escape
+    e = esc
     card = result.scorecard
     calls: dict[int, tuple[str, Any, float | None]] = {}
     for f in result.files:
@@ -232,7 +231,7 @@ def _fmt(v: float | None, nd: int = 0) -> str:
 
 def render_summary_html(result: Any) -> str:
     """The QA summary page of a batch (a :class:`~tonecoach.batch.results.BatchResult`), as one self-contained HTML document."""
-    e = html.escape
+    e = esc
     # one entry per report (duplicates of a call count once), grouped by agent
     calls: dict[int, tuple[str, object]] = {}
     for f in result.files:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .content import _e
-from .fmt import clock
+from .fmt import clock, esc
 
 __all__ = ["conversation_section"]
 
@@ -64,8 +63,8 @@ def conversation_section(report: Any) -> str:
     if not isinstance(c, Mapping) or not c:
         return ""
     body = "".join(
-        f'<tr><th scope="row">{_e(m)}</th><td class="num" data-label="Value">{_e(v)}</td>'
-        f'<td data-label="Flagged when">{_e(t)}</td><td class="ev" data-label="Evidence">{_e(ev)}</td></tr>'
+        f'<tr><th scope="row">{esc(m)}</th><td class="num" data-label="Value">{esc(v)}</td>'
+        f'<td data-label="Flagged when">{esc(t)}</td><td class="ev" data-label="Evidence">{esc(ev)}</td></tr>'
         for m, v, t, ev in _rows(c)
     )
     return ('<section id="conversation"><h2>Conversation</h2><table class="metrics"><thead><tr>'

@@ -29,6 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "tonecoach"
+#: Modules the package graph keeps as their own node rather than merging them into their subpackage.
+#: Each imports nothing of tonecoach, so it closes no cycle; merged, it would make every layer that
+#: formats with it look as if it leant on the renderers beside it (``tonecoach.render.fmt``).
+APART = ("tonecoach.render.fmt",)
 
 Graph = dict[str, set[str]]
 
@@ -121,14 +125,18 @@ def build_graph(*, root: Path = ROOT, package: str = PACKAGE, top_level: bool = 
     return graph
 
 
-def package_graph(graph: Mapping[str, Iterable[str]], *, package: str = PACKAGE) -> Graph:
+def package_graph(graph: Mapping[str, Iterable[str]], *, package: str = PACKAGE, apart: Iterable[str] = APART) -> Graph:
     """``graph`` with each subpackage of ``package`` as one node (``tonecoach.store.api`` -> ``tonecoach.store``).
 
-    Imports within a subpackage are dropped; top-level modules stay themselves. A cycle here means two
-    parts of the package lean on each other even where no single pair of modules does.
+    Imports within a subpackage are dropped; top-level modules stay themselves, and so do the modules
+    named in ``apart`` (see :data:`APART`). A cycle here means two parts of the package lean on each
+    other even where no single pair of modules does.
     """
+    kept = set(apart)
 
     def group(name: str) -> str:
+        if name in kept:
+            return name
         parts = name.split(".")
         return ".".join(parts[:2]) if parts[0] == package else name
 

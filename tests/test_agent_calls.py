@@ -9,8 +9,8 @@ import numpy as np
 import soundfile as sf
 
 from tonecoach.agent import is_unsure, unsure_message
-from tonecoach.cli import format_summary
-from tonecoach.html_report import render_html
+from tonecoach.render.report import render_html
+from tonecoach.render.summary import format_summary
 from tonecoach.report import CallReport
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

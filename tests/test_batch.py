@@ -256,8 +256,8 @@ def test_exports_csv_jsonl_html(inline, tmp_path):
 
 
 def test_summary_html_distributions_and_categories():
-    from tonecoach.batch.export import render_summary_html
     from tonecoach.batch.runner import BatchResult, CallSummary, FileResult
+    from tonecoach.render.batch import render_summary_html
 
     def call(rid, score, cats):
         return CallSummary(rid, 60.0, "en", "base", "r1", "left", {"tone_score": score, "content_score": None},
@@ -409,8 +409,8 @@ def test_scorecard_columns_answers_in_the_database_and_a_bad_scorecard(inline, t
 def test_summary_html_scorecard_pass_rates_per_criterion_agent_and_week():
     import datetime as dt
 
-    from tonecoach.batch.export import render_summary_html
     from tonecoach.batch.runner import BatchResult, CallSummary, FileResult
+    from tonecoach.render.batch import render_summary_html
     from tonecoach.scorecard import parse_scorecard
 
     card = parse_scorecard('version = "7"\nname = "north"\nlanguages = ["en"]\ntarget = 60\n'

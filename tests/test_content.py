@@ -10,7 +10,7 @@ import pytest
 
 from tonecoach.balance import priorities, summary, tone_content_mismatches
 from tonecoach.content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
-from tonecoach.html_report import render_html
+from tonecoach.render.report import render_html
 from tonecoach.report import AudioInfo, CallReport, LanguageInfo, MetricScore, Segment, Speaker, ToneResult, Word
 from tonecoach.scoring import load_rubric
 from tonecoach.wording.analysis import analyze_wording, translate_turns

@@ -382,7 +382,7 @@ def test_solo_practice_call_is_one_speaker_with_no_two_party_metrics(sample_repo
 
 
 def test_html_report_shows_both_diarized_speakers(two_voice_report):
-    from tonecoach.html_report import render_html
+    from tonecoach.render.report import render_html
 
     html = render_html(two_voice_report)
     assert 'class="sid">S1<' in html and 'class="sid">S2<' in html

@@ -1,4 +1,4 @@
-"""Tests for tonecoach.html_report: a self-contained, escaped, explainable page."""
+"""Tests for tonecoach.render.report: a self-contained, escaped, explainable page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tonecoach.html_report import render_html
+from tonecoach.render.report import render_html
 from tonecoach.report import (
     AgentDecision,
     AudioInfo,
@@ -252,7 +252,7 @@ def test_scores_and_header(page: str) -> None:
     assert "Tone score" in text and "Content score" in text
     assert "en (97%)" in text
     assert "whisper-base (int8)" in text and "resemblyzer GE2E" in text
-    assert "00:30" in text  # duration
+    assert "0:30" in text  # duration
     assert 'class="warnings"' in page and "Audio was resampled from 8 kHz" in text
 
 
@@ -263,7 +263,7 @@ def test_feedback_items(page: str) -> None:
         assert fb.message in text
         assert f'id="fb-{n}"' in page
         assert f'href="#fb-{n}"' in page  # linked from the plot and the transcript
-    assert "00:08–00:13" in text
+    assert "0:08–0:13" in text
     assert "Slow down while you explain the check." in text
     assert 'class="badge sev-major">major<' in page
     assert "target: [130, 170]" in "".join(_parse(page).text)  # evidence key: value
@@ -305,7 +305,7 @@ def test_svg_plot(page: str) -> None:
     assert pitch_d.count("M") > 5  # gaps where unvoiced start new sub-paths
     # coordinates have at most one decimal
     assert not re.search(r"\d\.\d\d", " ".join(d for d, _ in paths))
-    assert "00:00" in svg and "00:25" in svg  # mm:ss ticks every 5 s on a 30 s call
+    assert ">0:00<" in svg and ">0:25<" in svg  # m:ss ticks every 5 s on a 30 s call
     assert svg.count('class="fbspan"') == 3
     assert svg.count('<a href="#seg-') == 6  # speaker turn bands
     assert "Hz" in svg and "dBFS" in svg
@@ -376,5 +376,5 @@ def test_conversation_section_and_grouped_moments() -> None:
     assert "at 1:01" in section  # the agent's interruption
     assert "worst 4.2 s" in section and "worst at 1:15" in section
     assert "7.0 s (5% of the call)" in section and "at 1:30" in section
-    assert "00:00–00:04 0.7; 01:10–01:15 0.6" in page  # moments read as times, not as raw dicts
+    assert "0:00–0:04 0.7; 1:10–1:15 0.6" in page  # moments read as times, not as raw dicts
     assert '<section id="conversation">' not in render_html(make_report())  # no conversation, no section

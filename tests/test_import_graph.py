@@ -94,6 +94,17 @@ def test_package_graph_merges_subpackages():
     graph = {"t": {"t.x.a"}, "t.x.a": {"t.x.b", "t.y"}, "t.x.b": set(), "t.y": {"t.x"}, "t.x": set()}
     assert G.package_graph(graph, package="t") == {"t": {"t.x"}, "t.x": {"t.y"}, "t.y": {"t.x"}}
     assert G.find_cycles(G.package_graph(graph, package="t")) == [["t.x", "t.y"]]
+    # a module kept apart is its own node: here it was the only way back from t.y to t.x
+    graph = {"t.x.a": {"t.y"}, "t.y": {"t.x.leaf"}, "t.x.leaf": set()}
+    assert G.find_cycles(G.package_graph(graph, package="t")) == [["t.x", "t.y"]]
+    assert G.package_graph(graph, package="t", apart=["t.x.leaf"]) == {"t.x": {"t.y"}, "t.y": {"t.x.leaf"}, "t.x.leaf": set()}
+    assert G.find_cycles(G.package_graph(graph, package="t", apart=["t.x.leaf"])) == []
+
+
+def test_the_modules_kept_apart_import_nothing_of_tonecoach():
+    graph = G.build_graph()
+    for name in G.APART:
+        assert name in graph and graph[name] == set(), name
 
 
 # -- tonecoach itself --------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_cli_evaluate_answers_stored_reports(tmp_path, capsys):
 
 
 def test_cli_evaluate_prints_the_scorecard_as_analyze_does(tmp_path, capsys):
-    from tonecoach.cli import scorecard_lines as analyze_lines
+    from tonecoach.render.summary import scorecard_lines as analyze_lines
     from tonecoach.scorecard.lines import scorecard_lines
 
     r = tmp_path / "r.json"
@@ -304,7 +304,7 @@ def test_cli_evaluate_prints_the_scorecard_as_analyze_does(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     expected = scorecard_lines(evaluate(load_scorecard(), report).to_dict())
     assert out[0] == str(r) and out[1:] == expected and expected[0].startswith("  Scorecard (")
-    assert analyze_lines is scorecard_lines  # tonecoach.cli keeps the name
+    assert analyze_lines is scorecard_lines  # the analyze summary prints the same lines
 
 
 def test_the_bundled_file_is_the_default():
@@ -347,8 +347,8 @@ def test_no_scorecard_and_another_scorecard(analyzer, tmp_path):
 def test_html_report_and_cli_summary_show_the_answers(card):
     from dataclasses import replace
 
-    from tonecoach.cli import format_summary
-    from tonecoach.html_report import render_html
+    from tonecoach.render.report import render_html
+    from tonecoach.render.summary import format_summary
 
     turns = [*GOOD_CALL[:-2], ("A", 74.0, "Calm down <b>now</b>, bye.")]
     r = call(turns)

@@ -15,11 +15,7 @@ import pytest
 from web_support import FakeAnalyzer, make_report, tone_wav
 
 from tonecoach.errors import AudioError, ToneCoachError
-from tonecoach.store import Recording, Report, Store
-from tonecoach.store import access as X
-from tonecoach.store.accounts import add_user, get_account
-from tonecoach.web.handlers import parse_time
-from tonecoach.web.render import (
+from tonecoach.render.web import (
     NOT_SCORED,
     content_score,
     feedback_choices,
@@ -28,6 +24,10 @@ from tonecoach.web.render import (
     retake_choices,
     scores_html,
 )
+from tonecoach.store import Recording, Report, Store
+from tonecoach.store import access as X
+from tonecoach.store.accounts import add_user, get_account
+from tonecoach.web.handlers import parse_time
 from tonecoach.web.service import Coach, CoachOptions, UploadError, parse_size
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,7 +319,7 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         assert after.agent.speaker == other and after.agent.method == "option"
         assert "by lee in the web app" in after.agent.reason and f"automatic choice was {auto}" in after.agent.reason
         assert after.options["agent_speaker"] == other
-        from tonecoach.web.render import agent_choices, agent_info
+        from tonecoach.render.web import agent_choices, agent_info
 
         assert "by lee in the web app" in agent_info(after)
         assert [sid for _, sid in agent_choices(after)] == [s.id for s in after.speakers]

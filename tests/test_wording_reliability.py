@@ -127,7 +127,7 @@ def test_unreliable_turns_are_not_scored_and_the_content_score_weighs_nothing() 
 
 
 def test_html_report_shows_unscored_turns_and_the_customer_turns_behind_the_shift(wording_model) -> None:
-    from tonecoach.html_report import render_html
+    from tonecoach.render.report import render_html
     from tonecoach.report import AudioInfo, CallReport, LanguageInfo, Speaker
 
     segs = [seg("A", 0.0, "Dzień dobry, w czym mogę pomóc?"), seg("C", 3.0, "To skandal, znowu nie działa internet!"),

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from .errors import ToneCoachError
+from .render.fmt import clock
 from .report import AgentDecision, AgentEvidence, Segment
 
 __all__ = ["AgentCues", "load_agent_cues", "find_cues", "decide_agent", "speaker_scores", "is_unsure", "unsure_message",
@@ -238,15 +239,10 @@ def _describe(evidence: Sequence[AgentEvidence], speaker: str, cues: AgentCues, 
         if e.kind in seen:
             continue
         seen.add(e.kind)
-        parts.append(f"{cues.kinds[e.kind].label} ('{e.text}' at {_clock(e.start_s)})")
+        parts.append(f"{cues.kinds[e.kind].label} ('{e.text}' at {clock(e.start_s)})")
         if len(parts) == n:
             break
     return "; ".join(parts)
-
-
-def _clock(t: float) -> str:
-    t = max(0, int(t))
-    return f"{t // 60}:{t % 60:02d}"
 
 
 def decide_agent(segments: Sequence[Segment], speaker_ids: Sequence[str], *, language: str | None = None,

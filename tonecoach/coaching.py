@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .render.fmt import band, clock
 from .report import CallReport, FeedbackItem, Segment
 from .rules import TONE_RULES, category_field, category_metric, metric_categories
 
@@ -103,16 +104,6 @@ def finite(v: Any) -> float | None:
 _finite = finite
 
 
-def clock(t: Any) -> str:
-    """``m:ss`` (``h:mm:ss`` from an hour)."""
-    f = _finite(t)
-    if f is None:
-        return ""
-    s = int(max(0.0, f))
-    h, rem = divmod(s, 3600)
-    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
-
-
 def _number(f: float, unit: str, *, bound: bool = False) -> str:
     digits = 0 if bound and f == int(f) else UNIT_DIGITS.get(unit, 0 if abs(f) >= 100 or f == int(f) else 1)
     text = f"{f:.{digits}f}"
@@ -151,11 +142,8 @@ def target_text(low: Any, high: Any, unit: str | None = "") -> str:
 
 
 def verdict(score: Any) -> str:
-    """A score in plain words: ``good`` (80 and over), ``getting there`` (60-79), ``needs work``."""
-    f = _finite(score)
-    if f is None:
-        return "not measured"
-    return "good" if f >= 80 else "getting there" if f >= 60 else "needs work"
+    """A score in plain words: ``good`` (80 and over), ``getting there`` (60-79), ``needs work`` (:func:`~tonecoach.render.fmt.band`)."""
+    return band(score).label
 
 
 def _humanise(name: str) -> str:
@@ -472,10 +460,10 @@ def _went_well(report: CallReport) -> SummaryItem | None:
                                    why=f"you said “{m['text']}”", start_s=_finite(a), end_s=_finite(b))
     best = []
     for m in report.tone.metrics:
-        if _finite(m.score) is not None and m.score >= 80 and m.weight > 0:
+        if band(m.score).name == "good" and m.weight > 0:
             best.append((m.score, m.weight, m.label, fmt(m.value, m.unit), target_text(m.target_low, m.target_high, m.unit)))
     for name, m in _content_metrics(report).items():
-        if _finite(m.get("score")) is not None and m["score"] >= 80 and (m.get("weight") or 0) > 0 and m.get("unit") != "%":
+        if band(m.get("score")).name == "good" and (m.get("weight") or 0) > 0 and m.get("unit") != "%":
             best.append((m["score"], m.get("weight") or 0, m.get("label") or name, fmt(m.get("value"), m.get("unit")),
                          target_text(m.get("target_low"), m.get("target_high"), m.get("unit"))))
     if not best:

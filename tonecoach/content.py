@@ -11,7 +11,6 @@ from .wording.content import (  # noqa: F401 - re-exported
     __all__,
     content_values,
     customer_sentiment,
-    mmss,
     overall_score,
     rewording_feedback,
     score_content,

@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from .render.fmt import clock
 from .report import FeedbackItem, Segment
 from .rubric import Rubric, load_rubric
 
@@ -280,10 +281,6 @@ class Conversation:
         return dict(self.metrics)
 
 
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
-
-
 def _every(seconds: float) -> str:
     """A period as the advice says it: "minute", "2 minutes", "90 s"."""
     if seconds >= 60 and seconds % 60 == 0:
@@ -376,7 +373,7 @@ def analyze_conversation(
     for a, b in mono:
         if b - a > mono_over:
             fb.append(_item(a, b, "long_monologue", "minor",
-                            f"Monologue at {_mmss(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
+                            f"Monologue at {clock(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
                             {"value": round(b - a, 1), "threshold": mono_over, "unit": "s", "source": conv("monologue")["source"]}, agent))
 
     # overtalk: overlaps in the audio (mono) and of the words (stereo), and who came in
@@ -412,14 +409,14 @@ def analyze_conversation(
         if e["speaker"] == agent:
             flagged.add(e["at_s"])
             fb.append(_item(e["at_s"], e["at_s"] + e["overlap_s"], "interruption", "minor",
-                            f"Interruption at {_mmss(e['at_s'])}: the agent started while the customer was mid-sentence. "
+                            f"Interruption at {clock(e['at_s'])}: the agent started while the customer was mid-sentence. "
                             "Let them finish.",
                             {"value": e["overlap_s"], "threshold": min_ov, "unit": "s", "interrupted": e["interrupted"],
                              "source": conv("interruption")["source"]}, agent))
     for o in ovl:
         if agent is not None and o["started_by"] == agent and o["duration_s"] >= ot_min and o["start_s"] not in flagged:
             fb.append(_item(o["start_s"], o["end_s"], "overtalk", "minor",
-                            f"Overtalk at {_mmss(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
+                            f"Overtalk at {clock(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
                             {"value": o["duration_s"], "threshold": ot_min, "unit": "s", "source": conv("overtalk")["source"]}, agent))
 
     # silences: holds (music, or long silence), and dead air (the rest over the threshold)
@@ -438,7 +435,7 @@ def analyze_conversation(
     for h in holds:
         long = h.duration_s > long_hold
         fb.append(_item(h.start_s, h.end_s, "long_hold" if long else "hold", "major" if long else "info",
-                        f"Hold at {_mmss(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
+                        f"Hold at {clock(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
                         + (f" Check back with the customer at least every {_every(long_hold)}." if long
                            else " Ask before holding and thank the customer after."),
                         {"value": round(h.duration_s, 1), "threshold": long_hold, "unit": "s", "kind": h.kind,
@@ -459,7 +456,7 @@ def analyze_conversation(
     for x, a, b in lat:
         if slow < x <= dead_over:  # longer gaps are dead air, flagged as such
             fb.append(_item(a, b, "slow_response", "minor",
-                            f"Slow response at {_mmss(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
+                            f"Slow response at {clock(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
                             "even if you need time to look something up.",
                             {"value": round(x, 1), "threshold": slow, "unit": "s", "source": conv("response_latency")["source"]}, agent))
 

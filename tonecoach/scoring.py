@@ -14,6 +14,7 @@ import math
 import statistics
 from typing import Any, Callable, Mapping, Sequence
 
+from .render.fmt import clock
 from .report import FeedbackItem, MetricScore, Segment, Severity, ToneResult, format_target
 from .rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from .rules import TONE_RULES
@@ -86,10 +87,6 @@ def _item(seg_start, seg_end, category, severity, message, evidence, speaker, su
                         message=message, evidence=evidence, speaker=speaker, suggestion=suggestion)
 
 
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
-
-
 def pace_target(rubric: Rubric) -> str:
     """The speaking-rate target of the rubric as people read it ("120-160 wpm")."""
     return TONE_RULES["too_fast"].target(rubric)
@@ -139,8 +136,8 @@ def _told(category: str, found: list[tuple[Segment, str, dict]], agent: str | No
         v = f"{min(values):.{1 if unit == 'semitones' else 0}f}-{max(values):.{1 if unit == 'semitones' else 0}f} {unit}"
     else:
         v = f"{values[0]:.{1 if unit == 'semitones' else 0}f} {unit}" if values else "not measured"
-    when = f"at {_mmss(first.start_s)}" if len(found) == 1 else \
-        f"from {_mmss(first.start_s)} to {_mmss(last.end_s)} ({len(found)} phrases in a row)"
+    when = f"at {clock(first.start_s)}" if len(found) == 1 else \
+        f"from {clock(first.start_s)} to {clock(last.end_s)} ({len(found)} phrases in a row)"
     evidence = dict(found[0][2]) if len(found) == 1 else {
         **{k: v for k, v in found[0][2].items() if k != "value"},
         "value": max(values, key=lambda x: abs(x - float(found[0][2].get("threshold") or 0))) if values else None,
@@ -196,7 +193,7 @@ def tone_feedback(segments: Sequence[Segment], agent: str | None, rubric: Rubric
                 why = f"against {med:.0f} wpm earlier in the call" if lw > med * r["ratio_over"] else \
                     f"over the {limit:g} wpm limit ({med:.0f} wpm earlier in the call)"
                 items.append(_item(last.start_s, last.end_s, "rushed_ending", TONE_RULES["rushed_ending"].severity,
-                                   f"Rushed ending at {_mmss(last.start_s)}: {lw:.0f} wpm {why}. "
+                                   f"Rushed ending at {clock(last.start_s)}: {lw:.0f} wpm {why}. "
                                    "Slow the closing down: it is what the caller remembers.",
                                    {"value": round(lw, 1), "median_wpm_before": round(med, 1), "ratio": round(lw / med, 2),
                                     "threshold_ratio": r["ratio_over"], "threshold_wpm": limit, "unit": "wpm"}, agent))
@@ -223,6 +220,6 @@ def dead_air(segments: Sequence[Segment], rubric: Rubric) -> list[FeedbackItem]:
     out = []
     for a, b in dead_air_gaps(segments, over_s=over):
         out.append(_item(a, b, "dead_air", Severity.MAJOR if b - a > major else TONE_RULES["dead_air"].severity,
-                         f"Dead air at {_mmss(a)}: {b - a:.1f} s with nobody speaking. Fill long waits: say what you are doing.",
+                         f"Dead air at {clock(a)}: {b - a:.1f} s with nobody speaking. Fill long waits: say what you are doing.",
                          {"value": round(b - a, 1), "threshold": over, "unit": "s"}, None))
     return out

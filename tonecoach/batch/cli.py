@@ -120,6 +120,7 @@ def cmd_batch(args, stdout: TextIO, stderr: TextIO) -> int:
     if args.max_duration <= 0 or args.db_timeout < 0:
         print("tonecoach batch: error: --max-duration must be positive and --db-timeout not negative", file=stderr)
         return 2
+    from ..render.batch import summary_lines
     from .runner import run_batch
 
     show = args.progress == "always" or (args.progress == "auto" and hasattr(stderr, "isatty") and stderr.isatty())
@@ -138,6 +139,6 @@ def cmd_batch(args, stdout: TextIO, stderr: TextIO) -> int:
         print(f"tonecoach batch: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=stderr)
         return 1
     if not args.quiet:
-        for line in result.summary_lines():
+        for line in summary_lines(result):
             print(line, file=stdout)
     return 1 if result.failed else 0

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..render.fmt import clock
 from ..report import CallReport
 from ..store import report_metrics, top_feedback
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scorecard import Scorecard, ScorecardResult
 
-__all__ = ["STATUSES", "BatchResult", "CallSummary", "FileResult", "audio_amount", "scorecard_of"]
+__all__ = ["STATUSES", "BatchResult", "CallSummary", "FileResult", "scorecard_of"]
 
 #: Outcome of each input file.
 STATUSES = ("scored", "already_scored", "duplicate", "not_audio", "failed")
@@ -41,7 +42,7 @@ class CallSummary:
         top = top_feedback(report)
         top_s = None
         if top is not None:
-            top_s = f"{_mmss(top.start_s)}-{_mmss(top.end_s)} [{top.severity}] {top.message}"
+            top_s = f"{clock(top.start_s)}-{clock(top.end_s)} [{top.severity}] {top.message}"
         asr = report.models.get("asr") if isinstance(report.models, dict) else None
         return cls(
             report_id=report_id,
@@ -115,40 +116,3 @@ class BatchResult:
     def throughput(self) -> float | None:
         """Audio hours scored per wall-clock hour (the whole run, start-up included)."""
         return self.audio_s_scored / self.wall_s if self.wall_s > 0 and self.audio_s_scored else None
-
-    def summary_lines(self) -> list[str]:
-        c = {s: self.count(s) for s in STATUSES}
-        skipped = c["already_scored"] + c["not_audio"] + c["duplicate"]
-        lines = [f"{len(self.files)} file(s): {c['scored']} scored, {skipped} skipped ({c['already_scored']} already "
-                 f"scored, {c['not_audio']} not audio, {c['duplicate']} duplicate content), {c['failed']} failed"]
-        rate = self.throughput
-        audio = (f"{audio_amount(self.audio_s_scored)} of audio scored in {_hms(self.wall_s)}"
-                 + (f" ({rate:.1f} audio h per wall h)" if rate else ""))
-        lines.append(f"  {audio} with {self.backend}; model {self.model_name}, rubric {self.rubric_version}")
-        if self.worker_peak_rss_mb:
-            peaks = sorted(self.worker_peak_rss_mb.values())
-            lines.append(f"  peak memory per worker: {peaks[-1]:.0f} MiB (max), {peaks[0]:.0f} MiB (min) over "
-                         f"{len(peaks)} worker(s)")
-        not_audio = [f.path for f in self.files if f.status == "not_audio"]
-        if not_audio:
-            shown = ", ".join(not_audio[:10]) + (f" and {len(not_audio) - 10} more" if len(not_audio) > 10 else "")
-            lines.append(f"  not audio: {shown}")
-        for f in self.files:
-            if f.status == "failed":
-                lines.append(f"  failed: {f.path}: {f.error}")
-        for kind, path in self.exports.items():
-            lines.append(f"  {kind}: {path}")
-        return lines
-
-
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
-
-
-def _hms(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
-
-def audio_amount(s: float) -> str:
-    """An amount of audio: minutes below 6 min, else hours."""
-    return f"{s / 60:.1f} min" if s < 360 else f"{s / 3600:.2f} h"

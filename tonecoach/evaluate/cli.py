@@ -34,7 +34,7 @@ def add_evaluate_parser(sub) -> None:
 
 
 def cmd_evaluate(args, stdout: TextIO, stderr: TextIO) -> int:
-    from .render import format_html, format_text
+    from ..render.evaluate import format_html, format_text
     from .run import evaluate_calls, write_json
 
     def factory():

@@ -6,19 +6,19 @@ decision with the labelled agent (and the decision's confidence with how
 often it is right), the transcript with a reference (word error rate), the
 speaker turns with the reference's (diarization error rate), and the
 scores with people's ratings (correlation). Everything is returned as one
-JSON-ready dict; :mod:`tonecoach.evaluate.render` prints it.
+JSON-ready dict; :mod:`tonecoach.render.evaluate` prints it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any, Callable
 
 from ..agent import is_unsure
 from ..errors import ToneCoachError
+from ..render.fmt import write_atomic
 from ..report import CallReport
 from .labels import REFERENCE_SUFFIXES, CallLabel, read_labels
 from .metrics import (
@@ -71,10 +71,7 @@ def _report(analyzer, audio: Path, reports_dir: Path | None, reuse: bool, progre
             log.warning("%s: the kept report could not be read (%s); analysing again", kept, exc)
     report = analyzer.analyze(str(audio), progress=progress)
     if kept:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        tmp = kept.with_name(kept.name + ".part")
-        tmp.write_text(report.to_json(indent=1), encoding="utf-8")
-        os.replace(tmp, kept)
+        write_atomic(kept, report.to_json(indent=1))
     return report, False
 
 
@@ -188,8 +185,4 @@ def summarise(calls: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def write_json(result: dict[str, Any], path: str | Path) -> None:
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".part")
-    tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, p)
+    write_atomic(path, json.dumps(result, indent=2, ensure_ascii=False))

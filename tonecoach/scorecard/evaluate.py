@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..render.fmt import clock
 from ..wording.lexicon import load_lexicon, normalize_language
 from ..wording.markers import find_markers
 from .metrics import METRICS
@@ -124,10 +125,6 @@ class _Hit:
     speaker: str
     phrase: str
     quote: str
-
-
-def _mmss(t: float | None) -> str:
-    return "?" if t is None or not math.isfinite(t) else f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 _SENT_END = re.compile(r"[.!?…]\s")
@@ -259,7 +256,7 @@ def _holds(call: _Call, card: Scorecard) -> list[_Window]:
     for t, ev in moments:
         if out and t - out[-1].end <= 0:  # inside the previous hold's window: the same hold
             continue
-        out.append(_Window(t - before, t + after, f"the hold at {_mmss(t)}", ev))
+        out.append(_Window(t - before, t + after, f"the hold at {clock(t)}", ev))
     return out
 
 
@@ -277,19 +274,19 @@ def _windows(call: _Call, card: Scorecard, where: str) -> tuple[list[_Window], s
         n = int(w.get("opening_turns", 2))
         if len(turns) > n:  # the agent's first turns only: a question a minute in is not a greeting
             b = min(b, turns[n].start_s - 0.01)
-        return [_Window(a - 0.5, b, f"in the opening ({_mmss(a)}-{_mmss(b)})")], None
+        return [_Window(a - 0.5, b, f"in the opening ({clock(a)}-{clock(b)})")], None
     if where == "closing":
         if call.last_word is None:
             return [], "nobody spoke"
         b = call.last_word
         a = max(0.0, b - w["closing_s"])
-        return [_Window(a, b + 0.5, f"in the closing ({_mmss(a)}-{_mmss(b)})")], None
+        return [_Window(a, b + 0.5, f"in the closing ({clock(a)}-{clock(b)})")], None
     if where == "after_complaint":
         c = _complaints(call, card)
         if not c:
             return [], "the customer did not complain"
         h = c[0]
-        return [_Window(h.t, h.t + w["after_complaint_s"], f"after the complaint at {_mmss(h.t)}",
+        return [_Window(h.t, h.t + w["after_complaint_s"], f"after the complaint at {clock(h.t)}",
                         {"start_s": round(h.t, 2), "end_s": round(h.end, 2), "quote": h.quote, "phrase": h.phrase,
                          "speaker": h.speaker, "moment": "complaint"})], None
     if where == "around_hold":
@@ -310,7 +307,7 @@ def _ev(h: _Hit, call: _Call) -> dict[str, Any]:
 def _said(hits: Sequence[_Hit], call: _Call) -> str:
     h = hits[0]
     more = f" (and {len(hits) - 1} more)" if len(hits) > 1 else ""
-    return f'the {call.who(h.speaker)} said "{h.phrase}" at {_mmss(h.t)}{more}'
+    return f'the {call.who(h.speaker)} said "{h.phrase}" at {clock(h.t)}{more}'
 
 
 def _what(ps: PhraseSet, c: Criterion) -> str:

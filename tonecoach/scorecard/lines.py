@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from ..render.fmt import clock
+
 __all__ = ["scorecard_lines"]
-
-
-def _mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def scorecard_lines(sc) -> list[str]:
@@ -31,6 +29,6 @@ def scorecard_lines(sc) -> list[str]:
         if a.get("answer") != "no":
             continue
         ev = next((e for e in a.get("evidence") or () if isinstance(e, dict) and e.get("start_s") is not None), None)
-        at = f" [{_mmss(ev['start_s'])}]" if ev else ""
+        at = f" [{clock(ev['start_s'])}]" if ev else ""
         out.append(f"    no{at}  {a.get('question')} {a.get('reason')}" + (" (signals only)" if a.get("unsure") else ""))
     return out

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..render.fmt import clock
+
 __all__ = ["METRICS", "Metric", "metric_value"]
 
 Reading = tuple[float | None, float | None, str]
@@ -23,10 +25,6 @@ class Metric:
     unit: str
     help: str
     read: Callable[[Any], Reading]
-
-
-def _mmss(t: float | None) -> str:
-    return "" if t is None else f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def _num(v: Any) -> float | None:
@@ -73,7 +71,7 @@ def _longest(kind: str) -> Callable[[Any], Reading]:
         top = max(items, key=lambda i: i["duration_s"])
         what = "dead air" if kind == "dead_air" else f"hold ({top.get('kind', 'silence')})"
         return float(top["duration_s"]), _num(top.get("start_s")), (
-            f"{what} at {_mmss(_num(top.get('start_s')))}" + (f", the longest of {len(items)}" if len(items) > 1 else ""))
+            f"{what} at {clock(_num(top.get('start_s')))}" + (f", the longest of {len(items)}" if len(items) > 1 else ""))
     return read
 
 
@@ -84,7 +82,7 @@ def _count(kind: str) -> Callable[[Any], Reading]:
             return None, None, "no conversation metrics (no speech)"
         items = [i for i in c.get(kind) or () if isinstance(i, Mapping)]
         first = _num(items[0].get("start_s")) if items else None
-        return float(len(items)), first, (f"first at {_mmss(first)}" if items else "none in the call")
+        return float(len(items)), first, (f"first at {clock(first)}" if items else "none in the call")
     return read
 
 
@@ -103,7 +101,7 @@ def _interruptions(r) -> Reading:
         return None, None, "not measured (one speaker, or no agent)"
     agent = c.get("agent")
     times = [i.get("at_s") for i in c.get("interruptions") or () if isinstance(i, Mapping) and i.get("speaker") == agent]
-    return n, _num(times[0]) if times else None, (f"at {', '.join(_mmss(_num(t)) for t in times[:5])}" if times else "none")
+    return n, _num(times[0]) if times else None, (f"at {', '.join(clock(_num(t)) for t in times[:5])}" if times else "none")
 
 
 def _latency(key: str) -> Callable[[Any], Reading]:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from . import render as R
-from . import render_qa as RQ
+from ..render import web as R
+from ..render import web_qa as RQ
 from .handlers import BROWSER_STATE_KEY, Handlers
 from .service import Coach
 

@@ -24,12 +24,13 @@ import gradio as gr
 
 from .. import coaching as C
 from ..errors import ToneCoachError
+from ..render import web as R
+from ..render.fmt import md
 from ..store import access
 from ..store.accounts import Account, authenticate, check_password, get_account, set_password
-from . import render as R
 from .progress import Pace, Tracker, probe_audio
 from .qa import QaHandlers
-from .security import Refused, md
+from .security import Refused
 from .service import Coach, UploadError
 
 __all__ = ["BROWSER_STATE_KEY", "Handlers", "parse_time"]

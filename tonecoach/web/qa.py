@@ -17,12 +17,12 @@ import logging
 import gradio as gr
 
 from ..errors import ToneCoachError
+from ..render import web_qa as RQ
+from ..render.fmt import md
 from ..scorecard import ScorecardError
 from ..store import qa_trends as T
 from ..store import scorecards as Q
 from ..store.accounts import Account, get_account
-from . import render_qa as RQ
-from .security import md
 
 __all__ = ["QaHandlers"]
 

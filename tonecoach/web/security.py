@@ -50,23 +50,12 @@ __all__ = [
     "SessionStore",
     "SitePolicy",
     "limit_jobs_per_user",
-    "md",
     "parse_duration",
     "secure_data_dir",
     "sweep_dir",
 ]
 
 log = logging.getLogger("tonecoach")
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=\"'])")
-
-
-def md(text) -> str:
-    """``text`` for a Markdown component, shown as typed: every Markdown and HTML character escaped, on one line."""
-    s = "" if text is None else str(text)
-    s = re.sub(r"[\r\n\t]+", " ", s)
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
 
 def parse_duration(text: str | float | int) -> float:
     """``"12h"``, ``"30m"``, ``"90s"``, ``"1.5h"`` or a number of seconds -> seconds."""

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from ..render.fmt import clock
 from ..report import FeedbackItem, MetricScore, Segment
 from ..rules import category_metric
 from ..scoring import Rubric
 from .call import TurnWording
-from .content import mmss
 
 __all__ = ["tone_content_mismatches", "priorities", "summary"]
 
@@ -68,7 +68,7 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
             said = f'"{kind[0].text}"' if kind else "kind words"
             out.append(FeedbackItem(
                 start_s=round(t.start_s, 2), end_s=round(t.end_s, 2), category="tone_content_mismatch", severity="minor",
-                message=f"At {mmss(t.start_s)} you said {said}, but it sounded {' and '.join(problems)}. "
+                message=f"At {clock(t.start_s)} you said {said}, but it sounded {' and '.join(problems)}. "
                         "Let your voice carry the words: slow down, lift the key word.",
                 evidence={"kind": "kind_words_poor_delivery", "value": "; ".join(problems), "phrases": [m.text for m in kind],
                           **words_ev, **ev},
@@ -82,7 +82,7 @@ def tone_content_mismatches(segments: Sequence[Segment], turns: Sequence[TurnWor
                     else f"the words scored as blunt (politeness {t.politeness:.2f})")
             out.append(FeedbackItem(
                 start_s=round(t.start_s, 2), end_s=round(t.end_s, 2), category="tone_content_mismatch", severity="minor",
-                message=f"At {mmss(t.start_s)} your voice was warm ({sd:.1f} semitones, {wpm:.0f} wpm) but {said}. "
+                message=f"At {clock(t.start_s)} your voice was warm ({sd:.1f} semitones, {wpm:.0f} wpm) but {said}. "
                         "A friendly voice does not undo blunt words.",
                 evidence={"kind": "warm_tone_blunt_words", "value": said, "phrases": [m.text for m in blunt], **words_ev,
                           "pitch_sd_semitones": round(sd, 2), "words_per_minute": round(wpm, 1)},

@@ -17,15 +17,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from ..render.fmt import clock
 from ..report import FeedbackItem, MetricScore
 from ..scoring import Rubric, score_metrics
 from .call import TurnWording
 
-__all__ = ["content_values", "score_content", "customer_sentiment", "rewording_feedback", "overall_score", "mmss"]
-
-
-def mmss(t: float) -> str:
-    return f"{int(t // 60)}:{int(t % 60):02d}"
+__all__ = ["content_values", "score_content", "customer_sentiment", "rewording_feedback", "overall_score"]
 
 
 def _rules(rubric: Rubric) -> Mapping[str, Any]:
@@ -64,7 +61,7 @@ def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[s
             ev[key] = f"{len(found)} {label} phrase(s) in {words} agent words" + (f": {shown}" if found else "")
         own = cats(agent, ["ownership"])
         vals["ownership_count"] = float(len(own))
-        ev["ownership_count"] = (", ".join(f'"{m.text}" at {mmss(m.start_s or 0)}' for m in own[:3])
+        ev["ownership_count"] = (", ".join(f'"{m.text}" at {clock(m.start_s or 0)}' for m in own[:3])
                                  if own else "no phrase taking ownership of the next step")
     # empathy when the customer is upset: an empathy marker in an agent turn after the first complaint
     complaints = [(t, m) for t in customer for m in t.markers if m.category in set(r["complaint_categories"])]
@@ -73,21 +70,21 @@ def content_values(turns: Sequence[TurnWording], rubric: Rubric) -> tuple[dict[s
         later = [(t, m) for t in agent if t.start_s >= first_t.start_s
                  for m in t.markers if m.category in set(r["empathy_categories"])]
         vals["empathy_when_upset"] = 100.0 if later else 0.0
-        ev["empathy_when_upset"] = (f'customer upset at {mmss(first_t.start_s)} ("{first_m.text}"); '
-                                    + (f'agent: "{later[0][1].text}" at {mmss(later[0][0].start_s)}' if later
+        ev["empathy_when_upset"] = (f'customer upset at {clock(first_t.start_s)} ("{first_m.text}"); '
+                                    + (f'agent: "{later[0][1].text}" at {clock(later[0][0].start_s)}' if later
                                        else "no empathy statement from the agent after it"))
     if agent:
         first = agent[0].start_s
         opening = [t for t in agent if t.start_s - first <= r["opening_s"]][:2]
         g = [m for t in opening for m in t.markers if m.category == "greeting"]
         vals["greeting"] = 100.0 if g else 0.0
-        ev["greeting"] = f'"{g[0].text}" at {mmss(g[0].start_s or opening[0].start_s)}' if g else "no greeting in the agent's opening turn(s)"
+        ev["greeting"] = f'"{g[0].text}" at {clock(g[0].start_s or opening[0].start_s)}' if g else "no greeting in the agent's opening turn(s)"
         last = agent[-1].end_s
         closing = [t for t in agent if last - t.start_s <= r["closing_s"]][-2:]
         if len(agent) >= 2 or len(turns) > len(agent):
             c = [m for t in closing for m in t.markers if m.category == "closing"]
             vals["closing"] = 100.0 if c else 0.0
-            ev["closing"] = f'"{c[-1].text}" at {mmss(c[-1].start_s or closing[-1].start_s)}' if c else "no closing phrase in the agent's last turn(s)"
+            ev["closing"] = f'"{c[-1].text}" at {clock(c[-1].start_s or closing[-1].start_s)}' if c else "no closing phrase in the agent's last turn(s)"
     return vals, ev
 
 
@@ -167,7 +164,7 @@ def rewording_feedback(turns: Sequence[TurnWording], rubric: Rubric) -> list[Fee
             st = m.start_s if m.start_s is not None else t.start_s
             en = m.end_s if m.end_s is not None else t.end_s
             sev = "major" if m.category in major else "info" if m.category in info else "minor"
-            msg = f'At {mmss(st)} you said "{m.text}" ({m.label.lower()}).'
+            msg = f'At {clock(st)} you said "{m.text}" ({m.label.lower()}).'
             if m.suggestion_why:
                 msg += f" {m.suggestion_why}"
             items.append(FeedbackItem(

@@ -3,7 +3,7 @@
 Presentation only: every number comes from the report, worded by
 :mod:`tonecoach.coaching` (the same labels and figures as the HTML report);
 the timeline, the transcript and the metrics are the HTML report's own
-(:mod:`tonecoach.html_report`), with its stylesheet scoped to ``.tc-report``
+(:mod:`tonecoach.render.report`), with its stylesheet scoped to ``.tc-report``
 so it cannot restyle the app around it, and its dark theme under Gradio's
 ``.dark``.
 
@@ -19,20 +19,18 @@ a component in :class:`tonecoach.web.app.ReportView` and its place in
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import coaching as C
-from .. import html_report as H
-from ..html_content import CONTENT_CSS, content_section
-from ..html_conversation import conversation_section
 from ..report import CallReport
 from ..store.access import CommentView, Entry
-from .security import md
-from .service import Retake
+from . import report as H
+from .content import CONTENT_CSS, content_section
+from .conversation import conversation_section
+from .fmt import BAND_GOOD_FROM, band, clock, esc, md
 
 __all__ = [
     "ACTIONS_JS",
@@ -85,13 +83,6 @@ element.addEventListener('click', (e) => {
 """
 
 
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
-
-
-clock = C.clock
-
-
 def _fmt(v: float | None, digits: int = 0) -> str:
     if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
         return "—"
@@ -114,7 +105,7 @@ def _play(start: float | None, end: float | None, text: str, *, title: str = "Pl
     if start is None or end is None:
         return ""
     return (f'<button type="button" class="tc-btn play" data-action="play" data-start="{start:.2f}" data-end="{end:.2f}" '
-            f'data-at="{_e(clock(start if at is None else at))}" title="{_e(title)}">▶ {_e(text)}</button>')
+            f'data-at="{esc(clock(start if at is None else at))}" title="{esc(title)}">▶ {esc(text)}</button>')
 
 
 # -- the first screen: scores and what to do next ------------------------------------------------
@@ -124,11 +115,11 @@ def _card(label: str, value: float | None, note: str, kind: str) -> str:
     if value is None:
         big, cls = "—", "none"
     else:
-        big, cls = f"{value:.0f}", "good" if value >= 80 else "ok" if value >= 60 else "low"
+        big, cls = f"{value:.0f}", band(value).name
     of = '<div class="of">/ 100</div>' if value is not None else ""
-    return (f'<div class="score {cls}" data-score="{kind}"><div class="lbl">{_e(label)}</div>'
-            f'<div class="big">{_e(big)}</div>{of}<div class="verdict">{_e(C.verdict(value))}</div>'
-            f'<div class="note">{_e(note)}</div></div>')
+    return (f'<div class="score {cls}" data-score="{kind}"><div class="lbl">{esc(label)}</div>'
+            f'<div class="big">{esc(big)}</div>{of}<div class="verdict">{esc(C.verdict(value))}</div>'
+            f'<div class="note">{esc(note)}</div></div>')
 
 
 def _summary_html(report: CallReport, views: Sequence[C.FeedbackView]) -> str:
@@ -139,14 +130,14 @@ def _summary_html(report: CallReport, views: Sequence[C.FeedbackView]) -> str:
     for w in s.work_on:
         gain = f'<span class="gain">+{w.points:.0f} points</span>' if w.points is not None and w.points >= 0.5 else ""
         play = _play(w.start_s, w.end_s, clock(w.start_s) if w.start_s is not None else "")
-        work.append(f'<li class="work" data-fb="{_e(w.feedback or "")}"><div class="head"><span class="what">{_e(w.label)}</span>'
-                    f'{gain}</div><div class="why" dir="auto">{_e(w.why)}</div>{play}</li>')
+        work.append(f'<li class="work" data-fb="{esc(w.feedback or "")}"><div class="head"><span class="what">{esc(w.label)}</span>'
+                    f'{gain}</div><div class="why" dir="auto">{esc(w.why)}</div>{play}</li>')
     well = ""
     if s.went_well is not None:
         g = s.went_well
         play = _play(g.start_s, g.end_s, clock(g.start_s)) if g.start_s is not None else ""
         well = (f'<div class="well-col"><h3>Went well</h3><ul class="well"><li class="well"><div class="head">'
-                f'<span class="what">{_e(g.label)}</span></div><div class="why" dir="auto">{_e(g.why)}</div>{play}</li></ul></div>')
+                f'<span class="what">{esc(g.label)}</span></div><div class="why" dir="auto">{esc(g.why)}</div>{play}</li></ul></div>')
     head = "Work on first" if work else ""
     body = f'<div class="work-col"><h3>{head}</h3><ol class="work">{"".join(work)}</ol></div>' if work else ""
     return f'<section class="coach">{body}{well}</section>'
@@ -162,7 +153,7 @@ def scores_html(report: CallReport, views: Sequence[C.FeedbackView] | None = Non
     cnote = "what you say: politeness, empathy, ownership" if cs is not None else NOT_SCORED
     warn = ""
     if report.warnings:
-        warn = '<ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in report.warnings) + "</ul>"
+        warn = '<ul class="warnings">' + "".join(f"<li>{esc(w)}</li>" for w in report.warnings) + "</ul>"
     return (f'<div class="tc-report"><div class="scores">{_card("Tone", tone, tnote, "tone")}'
             f'{_card("Content", cs, cnote, "content")}</div>{warn}{_summary_html(report, views)}</div>')
 
@@ -172,17 +163,17 @@ def agent_banner_html(report: CallReport) -> str:
     d = C.agent_doubt(report)
     if d is None:
         return ""
-    buttons = "".join(f'<button type="button" class="tc-btn" data-action="switch" data-speaker="{_e(sid)}">'
-                      f'Switch to {_e(name)}</button>' for sid, name in d.others)
+    buttons = "".join(f'<button type="button" class="tc-btn" data-action="switch" data-speaker="{esc(sid)}">'
+                      f'Switch to {esc(name)}</button>' for sid, name in d.others)
     if d.speaker:
-        head = (f'We think the agent is <b>{_e(d.name)}</b> ({d.confidence:.0%}): first words '
-                f'“<bdi>{_e(d.first_words)}</bdi>”.')
+        head = (f'We think the agent is <b>{esc(d.name)}</b> ({d.confidence:.0%}): first words '
+                f'“<bdi>{esc(d.first_words)}</bdi>”.')
         then = "If that is the customer, switch: the call is scored again with the other speaker as the agent."
     else:
         head = "We could not find the agent's voice in this call."
         then = "Pick the agent: the call is scored again with that speaker as the agent."
-    why = "".join(f"<li dir=\"auto\">{_e(x)}</li>" for x in d.evidence)
-    why = (f'<p class="sub">Why: {_e(d.reason)}</p>' + (f'<ul class="sub">{why}</ul>' if why else "")) if d.reason else ""
+    why = "".join(f"<li dir=\"auto\">{esc(x)}</li>" for x in d.evidence)
+    why = (f'<p class="sub">Why: {esc(d.reason)}</p>' + (f'<ul class="sub">{why}</ul>' if why else "")) if d.reason else ""
     return (f'<div class="tc-report"><div class="doubt" role="status"><p>{head}</p>{why}'
             f'<p>{then} {buttons}</p></div></div>')
 
@@ -199,21 +190,21 @@ def feedback_html(report: CallReport, views: Sequence[C.FeedbackView] | None = N
     cards = []
     for v in views:
         a, b = v.moment
-        figures = "".join(f"<li>{_e(f)}</li>" for f in v.figures)
+        figures = "".join(f"<li>{esc(f)}</li>" for f in v.figures)
         figures = f'<ul class="figures">{figures}</ul>' if figures else ""
-        sugg = f'<p class="suggestion"><strong>Try:</strong> <bdi>{_e(v.suggestion)}</bdi></p>' if v.suggestion else ""
-        details = "".join(f"<dt>{_e(k)}</dt><dd dir=\"auto\">{_e(val)}</dd>" for k, val in v.details)
+        sugg = f'<p class="suggestion"><strong>Try:</strong> <bdi>{esc(v.suggestion)}</bdi></p>' if v.suggestion else ""
+        details = "".join(f"<dt>{esc(k)}</dt><dd dir=\"auto\">{esc(val)}</dd>" for k, val in v.details)
         details = (f'<details class="more"><summary>details</summary><dl>{details}</dl></details>' if details else "")
         actions = _play(a, b, "Play", title=f"Play {clock(a)}–{clock(b)}")
         if comment:
-            actions += (f'<button type="button" class="tc-btn" data-action="comment" data-at="{_e(clock(v.start_s))}">'
+            actions += (f'<button type="button" class="tc-btn" data-action="comment" data-at="{esc(clock(v.start_s))}">'
                         "Comment here</button>")
         cards.append(
-            f'<li class="fb sev-{_e(v.severity)}" id="tc-{_e(v.key)}" data-key="{_e(v.key)}" data-severity="{_e(v.severity)}" '
-            f'data-start="{v.start_s:.2f}"><div class="fbhead"><span class="badge sev-{_e(v.severity)}">'
-            f'{_e(SEVERITY_WORDS.get(v.severity, v.severity))}</span><span class="label">{_e(v.label)}</span>'
-            f'<span class="when">{_e(v.when)}</span><span class="actions">{actions}</span></div>'
-            f'<p class="finding" dir="auto">{_e(v.finding)}</p>{figures}{sugg}{details}</li>')
+            f'<li class="fb sev-{esc(v.severity)}" id="tc-{esc(v.key)}" data-key="{esc(v.key)}" data-severity="{esc(v.severity)}" '
+            f'data-start="{v.start_s:.2f}"><div class="fbhead"><span class="badge sev-{esc(v.severity)}">'
+            f'{esc(SEVERITY_WORDS.get(v.severity, v.severity))}</span><span class="label">{esc(v.label)}</span>'
+            f'<span class="when">{esc(v.when)}</span><span class="actions">{actions}</span></div>'
+            f'<p class="finding" dir="auto">{esc(v.finding)}</p>{figures}{sugg}{details}</li>')
     return f'<div class="tc-report"><h2>Feedback</h2><ol class="fbcards">{"".join(cards)}</ol></div>'
 
 
@@ -246,7 +237,7 @@ def timeline_html(report: CallReport) -> str:
 def details_html(report: CallReport) -> str:
     """The tone metrics with their targets and evidence, then the content and conversation sections when there are,
     and how the agent was chosen."""
-    rubric = f'<p class="sub">Scored with rubric {_e(report.tone.rubric_version)}.</p>' if report.tone.rubric_version else ""
+    rubric = f'<p class="sub">Scored with rubric {esc(report.tone.rubric_version)}.</p>' if report.tone.rubric_version else ""
     return (f'<div class="tc-report">{H.render_sections(report)["tone"]}{rubric}{content_section(report)}'
             f'{conversation_section(report)}</div>')
 
@@ -274,7 +265,7 @@ def agent_info(report: CallReport) -> str:
 def comments_html(comments: Sequence[CommentView], *, empty: str = "No comments yet.") -> str:
     """Comments, oldest first; a comment's time plays that moment when clicked."""
     if not comments:
-        return f'<div class="tc-report"><p class="empty">{_e(empty)}</p></div>'
+        return f'<div class="tc-report"><p class="empty">{esc(empty)}</p></div>'
     items = []
     for c in comments:
         if c.at_s is not None:
@@ -282,8 +273,8 @@ def comments_html(comments: Sequence[CommentView], *, empty: str = "No comments 
                        at=c.at_s)
         else:
             at = '<span class="at">whole call</span>'
-        items.append(f'<li class="comment">{at} <span class="by"><b>{_e(c.author)}</b> ({_e(c.author_role.replace("_", " "))})'
-                     f'</span> <span class="sub">{c.created_at:%Y-%m-%d %H:%M}</span><p dir="auto">{_e(c.text)}</p></li>')
+        items.append(f'<li class="comment">{at} <span class="by"><b>{esc(c.author)}</b> ({esc(c.author_role.replace("_", " "))})'
+                     f'</span> <span class="sub">{c.created_at:%Y-%m-%d %H:%M}</span><p dir="auto">{esc(c.text)}</p></li>')
     return f'<div class="tc-report"><ul class="comments">{"".join(items)}</ul></div>'
 
 
@@ -295,7 +286,8 @@ def retake_choices(report: CallReport) -> list[tuple[str, str]]:
     return [(line.label, line.key) for line in C.retake_lines(report)]
 
 
-def retake_rows(r: Retake) -> list[list[Any]]:
+def retake_rows(r: Any) -> list[list[Any]]:
+    """The table of a :class:`tonecoach.web.service.Retake` (duck-typed: the renderers import nothing of the web app)."""
     rows = []
     for m in r.rows:
         target = C.target_text(m.target_low, m.target_high, m.unit)
@@ -305,8 +297,9 @@ def retake_rows(r: Retake) -> list[list[Any]]:
     return rows
 
 
-def retake_summary(r: Retake) -> str:
-    """The two lines side by side and a verdict for each thing the feedback was about (Markdown)."""
+def retake_summary(r: Any) -> str:
+    """The two lines of a :class:`tonecoach.web.service.Retake` side by side and a verdict for each thing the feedback
+    was about (Markdown)."""
     verdicts = []
     for m in r.rows:
         if m.flagged:
@@ -379,7 +372,7 @@ _SERIES = {"tone": ("#0072B2", "Tone"), "content": ("#D55E00", "Content")}
 
 
 def trend_svg(points: Sequence[tuple[_dt.datetime, str, float]], team_avg: Mapping[str, float | None], *,
-              target: tuple[float, float] = (80.0, 100.0), agent: str = "") -> str:
+              target: tuple[float, float] = (BAND_GOOD_FROM, 100.0), agent: str = "") -> str:
     """One agent's scores over time: a point per call and score, lines between them, the target band
     (a "good" score) and the team's average of each score over the same time."""
     if not points:
@@ -390,7 +383,7 @@ def trend_svg(points: Sequence[tuple[_dt.datetime, str, float]], team_avg: Mappi
     span = max((t1 - t0).total_seconds(), 1.0)
     x = lambda t: left + (w - left - right) * ((t - t0).total_seconds() / span if len(points) > 1 and t1 > t0 else 0.5)  # noqa: E731
     y = lambda v: top + (h - top - bottom) * (1 - max(0.0, min(100.0, v)) / 100)  # noqa: E731
-    out = [f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="Scores of {_e(agent)} over time" '
+    out = [f'<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="Scores of {esc(agent)} over time" '
            f'font-family="system-ui, sans-serif" font-size="12">']
     out.append(f'<rect class="target-band" x="{left}" y="{y(target[1]):.1f}" width="{w - left - right}" '
                f'height="{y(target[0]) - y(target[1]):.1f}"><title>target: {target[0]:.0f} and over is good</title></rect>')

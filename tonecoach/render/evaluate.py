@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
+
+from .fmt import esc
 
 __all__ = ["format_text", "format_html"]
 
@@ -83,7 +84,7 @@ def format_text(result: dict[str, Any]) -> str:
 
 
 def format_html(result: dict[str, Any]) -> str:
-    e = html.escape
+    e = esc
     rows = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in r) + "</tr>" for r in _rows(result))
     head = "".join(f"<th>{e(h)}</th>" for h in HEAD)
     summary = "".join(f"<p>{e(line)}</p>" if not line.startswith("    ") else f"<p class=bin>{e(line.strip())}</p>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .html_content import _clock, _e
+from .fmt import clock, esc
 
 __all__ = ["SCORECARD_CSS", "scorecard_section"]
 
@@ -33,19 +33,19 @@ def _evidence(items: Any) -> str:
             continue
         when = ""
         if isinstance(ev.get("start_s"), (int, float)):
-            when = f'<span class="when">{_clock(ev["start_s"])}</span> '
+            when = f'<span class="when">{clock(ev["start_s"])}</span> '
         if ev.get("quote"):
-            who = f' ({_e(ev["role"])})' if ev.get("role") else ""
-            out.append(f"{when}<q>{_e(ev['quote'])}</q>{who}")
+            who = f' ({esc(ev["role"])})' if ev.get("role") else ""
+            out.append(f"{when}<q>{esc(ev['quote'])}</q>{who}")
         elif ev.get("value") is not None:
             unit = "" if ev.get("unit") in (None, "", "count") else f" {ev['unit']}"
             v = ev["value"]
             shown = f"{round(v, 1):g}" if isinstance(v, (int, float)) else str(v)
-            out.append(f"{when}{_e(shown)}{_e(unit)} (yes at {_e(ev.get('target'))})")
+            out.append(f"{when}{esc(shown)}{esc(unit)} (yes at {esc(ev.get('target'))})")
         elif ev.get("moment"):
-            out.append(f"{when}{_e(ev['moment'])}")
+            out.append(f"{when}{esc(ev['moment'])}")
         elif ev.get("window"):
-            out.append(f"{_e(ev['window'])}")
+            out.append(f"{esc(ev['window'])}")
     return "<br>".join(out)
 
 
@@ -61,20 +61,20 @@ def scorecard_section(report: Any) -> str:
     if sc.get("target") is not None and isinstance(score, (int, float)):
         head += f" (target {sc['target']:g}%: {'passed' if sc.get('passed') else '<span class=no>not passed</span>'})"
     if sc.get("critical_failed"):
-        head += f'; <span class="no">critical: {_e(", ".join(sc["critical_failed"]))}</span>'
+        head += f'; <span class="no">critical: {esc(", ".join(sc["critical_failed"]))}</span>'
     rows, group = [], None
     for a in sc["answers"]:
         if not isinstance(a, Mapping):
             continue
         if a.get("group") != group:
             group = a.get("group")
-            rows.append(f'<tr><td colspan="4" class="group">{_e(group)}</td></tr>')
+            rows.append(f'<tr><td colspan="4" class="group">{esc(group)}</td></tr>')
         ans = str(a.get("answer"))
         unsure = ' <span class="when">(signals only)</span>' if a.get("unsure") else ""
-        rows.append(f'<tr><th scope="row">{_e(a.get("question"))}{unsure}</th>'
-                    f'<td class="ans {_e(ans)}">{_e(_LABEL.get(ans, ans))}</td>'
-                    f'<td>{_e(a.get("reason"))}</td><td class="ev">{_evidence(a.get("evidence"))}</td></tr>')
-    title = f"{_e(sc.get('name'))} {_e(sc.get('version'))}"
+        rows.append(f'<tr><th scope="row">{esc(a.get("question"))}{unsure}</th>'
+                    f'<td class="ans {esc(ans)}">{esc(_LABEL.get(ans, ans))}</td>'
+                    f'<td>{esc(a.get("reason"))}</td><td class="ev">{_evidence(a.get("evidence"))}</td></tr>')
+    title = f"{esc(sc.get('name'))} {esc(sc.get('version'))}"
     return (f'<section id="scorecard"><h2>Scorecard</h2><p class="qa-score">{title}: {head}</p>'
             '<table class="metrics qa"><thead><tr><th scope="col">Question</th><th scope="col">Answer</th>'
             '<th scope="col">Why</th><th scope="col">Evidence</th></tr></thead>'

@@ -14,18 +14,18 @@ metrics (rendered generically) and the per-speaker prosody summary.
 
 from __future__ import annotations
 
-import html
 import math
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .coaching import category_label, evidence_tail, fmt
-from .coaching import finite as _finite
-from .html_content import CONTENT_CSS, content_section, highlight_markers, turn_markers
-from .html_conversation import conversation_section
-from .html_scorecard import SCORECARD_CSS, scorecard_section
-from .report import CallReport, FeedbackItem, Segment
+from ..coaching import category_label, evidence_tail, fmt
+from ..coaching import finite as _finite
+from ..report import CallReport, FeedbackItem, Segment
+from .content import CONTENT_CSS, content_section, highlight_markers, turn_markers
+from .conversation import conversation_section
+from .fmt import band, clock, esc
+from .scorecard import SCORECARD_CSS, scorecard_section
 
 __all__ = ["NARROW_MEDIA", "dark_css", "narrow_css", "render_html", "render_sections", "screen_css"]
 
@@ -53,22 +53,6 @@ _AXIS_H = 34
 _MAX_POINTS = 1800  # per series; longer timelines are averaged into bins (2 per px)
 
 
-def _e(value: Any) -> str:
-    """HTML-escape any value as text."""
-    return html.escape(str(value), quote=True)
-
-
-def _clock(seconds: Any) -> str:
-    """``mm:ss`` (``h:mm:ss`` from one hour), seconds rounded down."""
-    s = _finite(seconds)
-    if s is None:
-        return "--:--"
-    total = int(max(s, 0.0))
-    h, rem = divmod(total, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
-
-
 def _num(v: Any) -> str:
     """A number for people: up to 3 significant digits below 100, whole numbers above."""
     if isinstance(v, bool):
@@ -94,7 +78,7 @@ def _value(v: Any) -> str:
     if isinstance(v, Mapping):
         if "start_s" in v and "end_s" in v:  # a moment of the call: "0:10-0:13 235"
             rest = " ".join(_value(x) for k, x in v.items() if k not in ("start_s", "end_s"))
-            return f"{_clock(v['start_s'])}–{_clock(v['end_s'])}" + (f" {rest}" if rest else "")
+            return f"{clock(v['start_s'])}–{clock(v['end_s'])}" + (f" {rest}" if rest else "")
         return ", ".join(f"{k}: {_value(x)}" for k, x in v.items())
     if isinstance(v, (list, tuple)):
         if v and all(isinstance(x, Mapping) and "start_s" in x for x in v):
@@ -162,8 +146,8 @@ class _Speakers:
     def label_html(self, sid: str) -> str:
         return (
             f'<span class="spk {self.text_class(sid)}">'
-            f'<span class="dot" style="background:{self.colour(sid)}"></span>{_e(self.name(sid))}</span>'
-            f' <span class="sid">{_e(sid)}</span>'
+            f'<span class="dot" style="background:{self.colour(sid)}"></span>{esc(self.name(sid))}</span>'
+            f' <span class="sid">{esc(sid)}</span>'
         )
 
 
@@ -299,7 +283,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
             v += step
         g.append(
             f'<text transform="translate(12 {top + h / 2:.1f}) rotate(-90)" text-anchor="middle" '
-            f'class="axis-label">{_e(label)} ({_e(unit)})</text>'
+            f'class="axis-label">{esc(label)} ({esc(unit)})</text>'
         )
         return "".join(g), y_of
 
@@ -324,7 +308,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
     while t <= duration + 1e-9:
         x = x_of(t)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_pitch}" y2="{y_axis}" class="vgrid"/>')
-        out.append(f'<text x="{x:.1f}" y="{y_axis + 15}" text-anchor="middle" class="tick">{_clock(t)}</text>')
+        out.append(f'<text x="{x:.1f}" y="{y_axis + 15}" text-anchor="middle" class="tick">{clock(t)}</text>')
         t += step
     out.append(f'<text x="{_LEFT + plot_w / 2:.1f}" y="{height - 2}" text-anchor="middle" class="axis-label">time (mm:ss)</text>')
 
@@ -335,7 +319,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
         out.append(
             f'<a href="#seg-{i}"><rect x="{x0:.1f}" y="{y_turns}" width="{max(x1 - x0, 0.8):.1f}" '
             f'height="{_TURN_H}" fill="{spk.colour(seg.speaker)}" opacity="0.85">'
-            f"<title>{_e(spk.name(seg.speaker))} {_e(seg.speaker)} {_clock(seg.start_s)}–{_clock(seg.end_s)}</title>"
+            f"<title>{esc(spk.name(seg.speaker))} {esc(seg.speaker)} {clock(seg.start_s)}–{clock(seg.end_s)}</title>"
             "</rect></a>"
         )
 
@@ -349,7 +333,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
         row_end[row] = cx
         cy = y_marks + row * _MARK_ROW + 7
         out.append(
-            f'<a href="#fb-{n}" data-fb="{n}" class="fbm fbm-{n}"><title>{n}. {_e(fb.category)}: {_e(fb.message)}</title>'
+            f'<a href="#fb-{n}" data-fb="{n}" class="fbm fbm-{n}"><title>{n}. {esc(fb.category)}: {esc(fb.message)}</title>'
             f'<rect x="{x0:.1f}" y="{y_pitch}" width="{max(x1 - x0, 2.0):.1f}" height="{y_axis - y_pitch}" '
             f'fill="{colour}" class="fbspan"/>'
             f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{cy + 7:.1f}" y2="{y_pitch}" stroke="{colour}" stroke-width="1"/>'
@@ -366,7 +350,7 @@ def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
             d = _path(xs, [None if v is None else y_of(v) for v in data])
             if d:
                 out.append(
-                    f'<path d="{d}" class="{cls}" stroke="{spk.colour(k)}"><title>{_e(spk.name(k))} {_e(k)} {cls}</title></path>'
+                    f'<path d="{d}" class="{cls}" stroke="{spk.colour(k)}"><title>{esc(spk.name(k))} {esc(k)} {cls}</title></path>'
                 )
     out.append("</svg>")
     return "".join(out)
@@ -379,39 +363,39 @@ def _header(report: CallReport) -> str:
     path = report.audio.path
     name = os.path.basename(path.replace("\\", "/")) if path else "(audio without a file name)"
     lang = report.language
-    lang_text = _e(lang.code or "unknown")
+    lang_text = esc(lang.code or "unknown")
     if lang.forced:
         lang_text += " (forced)"
     elif lang.code:
         lang_text += f" ({_pct(lang.probability)})"
     facts = [
-        ("Duration", _clock(report.audio.duration_s)),
+        ("Duration", clock(report.audio.duration_s)),
         ("Language", lang_text),
         (
             "Audio",
-            _e(
+            esc(
                 f"{report.audio.channels} ch, {report.audio.sample_rate} Hz"
                 + (f", {report.audio.codec}" if report.audio.codec else "")
             ),
         ),
-        ("Models", _e(_value(dict(report.models))) if report.models else "—"),
+        ("Models", esc(_value(dict(report.models))) if report.models else "—"),
     ]
     if report.agent is not None:
         a = report.agent
-        facts.append(("Agent", _e(f"{a.speaker or 'not identified'} — {a.method}: {a.reason} ({_pct(a.confidence)} confidence)")))
+        facts.append(("Agent", esc(f"{a.speaker or 'not identified'} — {a.method}: {a.reason} ({_pct(a.confidence)} confidence)")))
     if report.created_at:
-        facts.append(("Analysed", _e(report.created_at)))
+        facts.append(("Analysed", esc(report.created_at)))
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
     unsure = _agent_unsure(report)
 
     def score_box(label: str, value: Any, note: str) -> str:
         f = _finite(value)
         shown = f"{f:.0f}" if f is not None else "—"
-        cls = "none" if f is None else ("good" if f >= 80 else "ok" if f >= 60 else "low")
+        cls = band(f).name
         note = note or ("not measured" if f is None else "")
         return (
             f'<div class="score {cls}"><div class="big">{shown}</div><div class="of">/ 100</div>'
-            f'<div class="lbl">{_e(label)}</div><div class="note">{_e(note)}</div></div>'
+            f'<div class="lbl">{esc(label)}</div><div class="note">{esc(note)}</div></div>'
         )
 
     scores = [
@@ -427,23 +411,23 @@ def _header(report: CallReport) -> str:
     warn = ""
     shown = [w for w in report.warnings if not (unsure and w == _unsure_text(report))]
     if shown:
-        items = "".join(f"<li>{_e(w)}</li>" for w in shown)
+        items = "".join(f"<li>{esc(w)}</li>" for w in shown)
         warn = f'<div class="warnings" role="alert"><strong>Warnings</strong><ul>{items}</ul></div>'
     return (
-        f'<header><div class="title"><h1><span class="kicker">Call report</span> {_e(name)}</h1>'
+        f'<header><div class="title"><h1><span class="kicker">Call report</span> {esc(name)}</h1>'
         f'<dl class="facts">{dl}</dl></div>{unsure}<div class="scores">{"".join(scores)}</div></header>{warn}'
     )
 
 
 def _unsure_text(report: CallReport) -> str:
-    from .agent import unsure_message
+    from ..agent import unsure_message
 
     return unsure_message(report.agent)
 
 
 def _agent_unsure(report: CallReport) -> str:
     """"Is S2 the agent? tonecoach is not sure", with the evidence, above the scores (empty when sure)."""
-    from .agent import is_unsure
+    from ..agent import is_unsure
 
     a = report.agent
     if a is None or not is_unsure(a):
@@ -453,13 +437,13 @@ def _agent_unsure(report: CallReport) -> str:
     else:
         head = f"Is {a.speaker} the agent? tonecoach is not sure ({_pct(a.confidence)})"
     rows = "".join(
-        f"<li>{_clock(e.start_s)} {_e(e.speaker)}: {_e(e.text)} "
+        f"<li>{clock(e.start_s)} {esc(e.speaker)}: {esc(e.text)} "
         f'<span class="w">({"+" if e.weight > 0 else ""}{e.weight:.1f})</span></li>'
         for e in a.evidence[:12]
     )
     ev = f"<ul>{rows}</ul>" if rows else ""
     return (
-        f'<div class="agent-unsure" role="alert"><strong>{_e(head)}</strong><p>{_e(a.reason)}</p>{ev}'
+        f'<div class="agent-unsure" role="alert"><strong>{esc(head)}</strong><p>{esc(a.reason)}</p>{ev}'
         "<p>If this is wrong, analyse again with <code>--agent-speaker</code> naming the agent, or use "
         "<em>Who is the agent?</em> in the web app.</p></div>"
     )
@@ -474,7 +458,7 @@ def _timeline_section(report: CallReport, spk: _Speakers) -> str:
         )
     legend = "".join(
         f'<span class="key"><span class="swatch" style="background:{spk.colour(s)}"></span>'
-        f'{_e(spk.name(s))} <span class="sid">{_e(s)}</span></span>'
+        f'{esc(spk.name(s))} <span class="sid">{esc(s)}</span></span>'
         for s in spk.ids
     )
     sev = "".join(
@@ -501,7 +485,7 @@ def _transcript_section(report: CallReport, spk: _Speakers, by_seg: Mapping[int,
         data = f' data-fbs="{" ".join(map(str, fbs))}"' if fbs else ""
         rows.append(
             f'<tr id="seg-{i}"{cls}{data} data-c="{spk.slot(seg.speaker)}" style="border-left-color:{spk.colour(seg.speaker)}">'
-            f'<td class="time" title="{_clock(seg.start_s)}–{_clock(seg.end_s)}">{_clock(seg.start_s)}</td>'
+            f'<td class="time" title="{clock(seg.start_s)}–{clock(seg.end_s)}">{clock(seg.start_s)}</td>'
             f'<td class="who">{spk.label_html(seg.speaker)}</td>'
             f'<td class="text" dir="auto">'
             f'{highlight_markers(seg.text, turn_marks.get(i, ()))}</td>'
@@ -521,22 +505,22 @@ def _feedback_section(report: CallReport, spk: _Speakers, by_fb: Mapping[int, li
     for n, fb in enumerate(report.feedback, 1):
         label = category_label(fb, report)
         segs = by_fb.get(n, [])
-        when = f"{_clock(fb.start_s)}–{_clock(fb.end_s)}"
+        when = f"{clock(fb.start_s)}–{clock(fb.end_s)}"
         when_html = f'<a href="#seg-{segs[0]}" data-fb="{n}">{when}</a>' if segs else when
         who = f" · {spk.label_html(fb.speaker)}" if fb.speaker else ""
-        ev = "".join(f'<li><span class="k">{_e(k)}</span>: {_e(_value(v))}</li>' for k, v in fb.evidence.items())
+        ev = "".join(f'<li><span class="k">{esc(k)}</span>: {esc(_value(v))}</li>' for k, v in fb.evidence.items())
         ev_html = f'<ul class="evidence">{ev}</ul>' if ev else ""
         sugg = (
-            f'<p class="suggestion"><strong>Try:</strong> <span dir="auto">{_e(fb.suggestion)}</span></p>'
+            f'<p class="suggestion"><strong>Try:</strong> <span dir="auto">{esc(fb.suggestion)}</span></p>'
             if fb.suggestion
             else ""
         )
         items.append(
-            f'<li id="fb-{n}" data-fb="{n}" class="fb sev-{_e(fb.severity)}"><div class="fbhead">'
+            f'<li id="fb-{n}" data-fb="{n}" class="fb sev-{esc(fb.severity)}"><div class="fbhead">'
             f'<span class="num">{n}</span><span class="when">{when_html}</span>'
-            f'<span class="badge sev-{_e(fb.severity)}">{_e(fb.severity)}</span>'
-            f'<span class="cat" title="{_e(fb.category)}">{_e(label)}</span>{who}</div>'
-            f'<p class="msg" dir="auto">{_e(fb.message)}</p>{ev_html}{sugg}</li>'
+            f'<span class="badge sev-{esc(fb.severity)}">{esc(fb.severity)}</span>'
+            f'<span class="cat" title="{esc(fb.category)}">{esc(label)}</span>{who}</div>'
+            f'<p class="msg" dir="auto">{esc(fb.message)}</p>{ev_html}{sugg}</li>'
         )
     return f'<section id="feedback"><h2>Feedback</h2><ol class="feedback">{"".join(items)}</ol></section>'
 
@@ -558,7 +542,7 @@ def _score_cell(score: Any) -> str:
     if f is None:
         return '<td class="score-cell none" data-label="Score">not measured</td>'
     w = max(0.0, min(100.0, f))
-    cls = "good" if f >= 80 else "ok" if f >= 60 else "low"
+    cls = band(f).name
     return (
         f'<td class="score-cell {cls}" data-label="Score"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
         f'<span class="sv">{f:.0f}</span></td>'
@@ -571,16 +555,16 @@ def _tone_section(report: CallReport) -> str:
         return '<section id="tone"><h2>Tone metrics</h2><p class="empty">No tone metrics were measured.</p></section>'
     rows = []
     for m in metrics:
-        src = f'<div class="src">{_e(m.source)}</div>' if m.source else ""
+        src = f'<div class="src">{esc(m.source)}</div>' if m.source else ""
         value = fmt(m.value, m.unit) if _finite(m.value) is not None else "—"
         rows.append(
-            f'<tr><th scope="row" title="{_e(m.source or m.name)}">{_e(m.label or m.name)}{src}</th>'
-            f'<td class="num" data-label="Value">{_e(value)}</td>'
-            f'<td class="num" data-label="Target">{_e(_target(m.target_low, m.target_high, m.unit))}</td>'
-            f'{_score_cell(m.score)}<td class="num" data-label="Weight">{_e(_num(m.weight))}</td>'
-            f'<td class="ev" dir="auto" data-label="Evidence">{_e(evidence_tail(m.evidence))}</td></tr>'
+            f'<tr><th scope="row" title="{esc(m.source or m.name)}">{esc(m.label or m.name)}{src}</th>'
+            f'<td class="num" data-label="Value">{esc(value)}</td>'
+            f'<td class="num" data-label="Target">{esc(_target(m.target_low, m.target_high, m.unit))}</td>'
+            f'{_score_cell(m.score)}<td class="num" data-label="Weight">{esc(_num(m.weight))}</td>'
+            f'<td class="ev" dir="auto" data-label="Evidence">{esc(evidence_tail(m.evidence))}</td></tr>'
         )
-    ver = f' <span class="sub">rubric {_e(report.tone.rubric_version)}</span>' if report.tone.rubric_version else ""
+    ver = f' <span class="sub">rubric {esc(report.tone.rubric_version)}</span>' if report.tone.rubric_version else ""
     return (
         f'<section id="tone"><h2>Tone metrics{ver}</h2><table class="metrics"><thead><tr>'
         '<th scope="col">Metric</th><th scope="col">Value</th><th scope="col">Target</th>'
@@ -598,19 +582,19 @@ def _speakers_section(report: CallReport, spk: _Speakers) -> str:
     head = "".join(f'<th scope="col">{spk.label_html(s.id)}</th>' for s in report.speakers)
     rows = [
         '<tr><th scope="row">talk time</th>'
-        + "".join(f'<td class="num">{_clock(s.talk_time_s)}</td>' for s in report.speakers)
+        + "".join(f'<td class="num">{clock(s.talk_time_s)}</td>' for s in report.speakers)
         + "</tr>"
     ]
     if any(s.channel is not None for s in report.speakers):
         rows.append(
             '<tr><th scope="row">channel</th>'
-            + "".join(f'<td class="num">{_e(_value(s.channel))}</td>' for s in report.speakers)
+            + "".join(f'<td class="num">{esc(_value(s.channel))}</td>' for s in report.speakers)
             + "</tr>"
         )
     for k in keys:
         rows.append(
-            f'<tr><th scope="row">{_e(k)}</th>'
-            + "".join(f'<td class="num">{_e(_value(s.prosody.get(k)))}</td>' for s in report.speakers)
+            f'<tr><th scope="row">{esc(k)}</th>'
+            + "".join(f'<td class="num">{esc(_value(s.prosody.get(k)))}</td>' for s in report.speakers)
             + "</tr>"
         )
     return (
@@ -837,8 +821,8 @@ def render_html(report: CallReport) -> str:
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">'
-        f"<title>tonecoach · {_e(title)}</title><style>{_CSS}{CONTENT_CSS}{SCORECARD_CSS}"
+        f"<title>tonecoach · {esc(title)}</title><style>{_CSS}{CONTENT_CSS}{SCORECARD_CSS}"
         f"@media (prefers-color-scheme: dark){{{_DARK_CSS}}}@media {NARROW_MEDIA}{{{_NARROW_CSS}}}</style></head>"
-        f"<body><main>{body}<footer>{_e(' · '.join(foot))}</footer></main>"
+        f"<body><main>{body}<footer>{esc(' · '.join(foot))}</footer></main>"
         f"<script>{_JS}</script></body></html>\n"
     )

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from ..store.qa_trends import CallScore, TeamQa
 from ..store.scorecards import CriterionAgreement, DisputeView, FormItem, ReviewForm
-from .render import _e, _play, clock
+from .fmt import clock, esc
+from .web import _play
 
 __all__ = ["ANSWER_CHOICES", "QA_CSS", "agreement_html", "criterion_choices", "disputes_html", "form_html",
            "progress_html", "team_html"]
@@ -75,16 +76,16 @@ def _evidence(ev: dict) -> str:
         play = _play(max(0.0, start - 0.5), max(end or start, start) + 1.5, clock(start),
                      title=f"Play the call at {clock(start)}", at=start)
     if ev.get("quote"):
-        said = f"<q dir=\"auto\">{_e(ev['quote'])}</q>"
+        said = f"<q dir=\"auto\">{esc(ev['quote'])}</q>"
     elif ev.get("value") is not None:
         v = ev["value"]
         unit = "" if ev.get("unit") in (None, "", "count") else f" {ev['unit']}"
         shown = f"{round(v, 1):g}" if isinstance(v, (int, float)) else str(v)
-        said = f"measured {_e(shown)}{_e(unit)}" + (f" (yes at {_e(ev['target'])})" if ev.get("target") else "")
+        said = f"measured {esc(shown)}{esc(unit)}" + (f" (yes at {esc(ev['target'])})" if ev.get("target") else "")
     elif ev.get("moment"):
-        said = _e(ev["moment"])
+        said = esc(ev["moment"])
     elif ev.get("window"):
-        said = _e(ev["window"])
+        said = esc(ev["window"])
     else:
         return ""
     return f'<div class="ev">{play}{said}</div>'
@@ -92,25 +93,25 @@ def _evidence(ev: dict) -> str:
 
 def _item(i: FormItem, *, review: bool) -> str:
     final = i.human_answer or i.auto_answer
-    cls = ["crit", _e(final or "none")]
+    cls = ["crit", esc(final or "none")]
     if i.agrees is False:
         cls.append("disagree")
     ev = "".join(_evidence(dict(x)) for x in i.auto_evidence[:3])
     person = ""
     if i.human_answer is not None:
         mark = ("agrees with tonecoach" if i.agrees else f"differs from tonecoach ({LABEL.get(i.auto_answer)})")
-        note = f": {_e(i.human_note)}" if i.human_note else ""
-        person = (f'<p class="person" data-agrees="{str(bool(i.agrees)).lower()}"><b>{_e(i.reviewer or "A lead")}</b> '
+        note = f": {esc(i.human_note)}" if i.human_note else ""
+        person = (f'<p class="person" data-agrees="{str(bool(i.agrees)).lower()}"><b>{esc(i.reviewer or "A lead")}</b> '
                   f'answered <b>{LABEL.get(i.human_answer)}</b>, {mark}{note}</p>')
     dispute = ""
     if i.dispute is not None:
-        dispute = (f'<p class="dispute"><b>Disputed</b> by {_e(i.dispute.agent)} on {i.dispute.created_at:%Y-%m-%d}: '
-                   f'<span dir="auto">{_e(i.dispute.comment)}</span>'
+        dispute = (f'<p class="dispute"><b>Disputed</b> by {esc(i.dispute.agent)} on {i.dispute.created_at:%Y-%m-%d}: '
+                   f'<span dir="auto">{esc(i.dispute.comment)}</span>'
                    f'{" (open: settle it below)" if review else " (your team lead has not settled it yet)"}</p>')
     auto = (f'<span class="sub">tonecoach: {LABEL.get(i.auto_answer)}</span> ' if i.human_answer is not None else "")
-    return (f'<li class="{" ".join(cls)}" data-criterion="{_e(i.criterion_id)}"><div><span class="ans {_e(final or "")}">'
-            f'{LABEL.get(final, _e(final))}</span><span class="q">{_e(i.question)}</span> {auto}</div>'
-            f'<p class="why">{_e(i.auto_reason)}</p>{ev}{person}{dispute}</li>')
+    return (f'<li class="{" ".join(cls)}" data-criterion="{esc(i.criterion_id)}"><div><span class="ans {esc(final or "")}">'
+            f'{LABEL.get(final, esc(final))}</span><span class="q">{esc(i.question)}</span> {auto}</div>'
+            f'<p class="why">{esc(i.auto_reason)}</p>{ev}{person}{dispute}</li>')
 
 
 def form_html(form: ReviewForm | None, *, review: bool, target: float | None = None,
@@ -128,7 +129,7 @@ def form_html(form: ReviewForm | None, *, review: bool, target: float | None = N
         ok = form.score >= target
         head.append(f'<span class="{"met" if ok else "unmet"}">{"meets" if ok else "below"} the target of {target:g}%</span>')
     if form.acknowledged_at is not None:
-        head.append(f'<span class="sub" data-ack="yes">acknowledged by {_e(form.agent)} '
+        head.append(f'<span class="sub" data-ack="yes">acknowledged by {esc(form.agent)} '
                     f'{form.acknowledged_at:%Y-%m-%d %H:%M}</span>')
     else:
         head.append('<span class="sub" data-ack="no">not acknowledged yet</span>')
@@ -138,13 +139,13 @@ def form_html(form: ReviewForm | None, *, review: bool, target: float | None = N
     for i in form.items:
         if i.group != group:
             group = i.group
-            rows.append(f'<li class="group">{_e(group)}</li>')
+            rows.append(f'<li class="group">{esc(group)}</li>')
         rows.append(_item(i, review=review))
-    done = "".join(f'<li class="crit"><span class="sub">Dispute on {_e(d.criterion_id)}: {_e(d.status)}'
-                   f'{" by " + _e(d.resolved_by) if d.resolved_by else ""}</span>'
-                   f'{" — " + _e(d.resolution) if d.resolution else ""}</li>' for d in settled)
-    return (f'<div class="tc-report" data-scorecard="{_e(sc.name)}"><p class="sub">Scorecard: {_e(sc.name)} {_e(sc.version)}'
-            f'{" (team " + _e(sc.team) + ", revision " + str(sc.revision) + ")" if sc.team else ""}</p>'
+    done = "".join(f'<li class="crit"><span class="sub">Dispute on {esc(d.criterion_id)}: {esc(d.status)}'
+                   f'{" by " + esc(d.resolved_by) if d.resolved_by else ""}</span>'
+                   f'{" — " + esc(d.resolution) if d.resolution else ""}</li>' for d in settled)
+    return (f'<div class="tc-report" data-scorecard="{esc(sc.name)}"><p class="sub">Scorecard: {esc(sc.name)} {esc(sc.version)}'
+            f'{" (team " + esc(sc.team) + ", revision " + str(sc.revision) + ")" if sc.team else ""}</p>'
             f'<div class="qa-head">{"".join(head)}</div><ol class="qa">{"".join(rows)}{done}</ol></div>')
 
 
@@ -158,8 +159,8 @@ def disputes_html(rows: Sequence[DisputeView]) -> str:
     """Open disputes the viewer may settle: report, agent, criterion, comment."""
     if not rows:
         return '<div class="tc-report"><p class="empty">No open disputes.</p></div>'
-    body = "".join(f'<tr data-dispute="{d.id}"><td class="num">#{d.report_id}</td><td>{_e(d.agent)}</td>'
-                   f'<td>{_e(d.criterion_id)}</td><td dir="auto">{_e(d.comment)}</td>'
+    body = "".join(f'<tr data-dispute="{d.id}"><td class="num">#{d.report_id}</td><td>{esc(d.agent)}</td>'
+                   f'<td>{esc(d.criterion_id)}</td><td dir="auto">{esc(d.comment)}</td>'
                    f'<td class="num">{d.created_at:%Y-%m-%d}</td></tr>' for d in rows)
     return ('<div class="tc-report"><table class="qa-rates" id="qa-disputes-table"><thead><tr><th>report</th><th>agent</th>'
             f'<th>criterion</th><th>comment</th><th>since</th></tr></thead><tbody>{body}</tbody></table></div>')
@@ -170,7 +171,7 @@ def agreement_html(rows: Sequence[CriterionAgreement]) -> str:
     if not rows:
         return ('<div class="tc-report"><p class="empty">No call has been answered by a person yet: answer the '
                 'scorecard of a call above to see how far tonecoach can be trusted on each criterion.</p></div>')
-    body = "".join(f'<tr data-criterion="{_e(r.criterion_id)}"><td>{_e(r.question)}</td>'
+    body = "".join(f'<tr data-criterion="{esc(r.criterion_id)}"><td>{esc(r.question)}</td>'
                    f'<td class="num rate">{_pct(r.rate, share=True)}</td><td class="num">{r.agreed} of {r.reviewed}</td></tr>'
                    for r in rows)
     return ('<div class="tc-report"><table class="qa-rates" id="qa-agreement-table"><thead><tr><th>criterion</th>'
@@ -184,7 +185,7 @@ def _svg(points: Sequence[tuple[str, float | None, bool | None]], series: dict[s
     n = max(1, len(points))
     x = lambda k: left + (w - left - right) * (k / (n - 1) if n > 1 else 0.5)  # noqa: E731
     y = lambda v: top + (h - top - bottom) * (1 - max(0.0, min(100.0, v)) / 100)  # noqa: E731
-    out = [f'<svg class="qa-trend" viewBox="0 0 {w} {h}" role="img" aria-label="{_e(label)}" '
+    out = [f'<svg class="qa-trend" viewBox="0 0 {w} {h}" role="img" aria-label="{esc(label)}" '
            'font-family="system-ui, sans-serif" font-size="12">']
     for v in (0, 25, 50, 75, 100):
         out.append(f'<line class="grid" x1="{left}" x2="{w - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
@@ -195,7 +196,7 @@ def _svg(points: Sequence[tuple[str, float | None, bool | None]], series: dict[s
     step = max(1, n // 8)
     for k, (tick, _, _) in enumerate(points):
         if k % step == 0 or k == n - 1:
-            out.append(f'<text class="tick" x="{x(k):.1f}" y="{h - bottom + 16}" text-anchor="middle">{_e(tick)}</text>')
+            out.append(f'<text class="tick" x="{x(k):.1f}" y="{h - bottom + 16}" text-anchor="middle">{esc(tick)}</text>')
     for name, (colour, vals) in series.items():
         pts = [(k, v) for k, v in enumerate(vals) if v is not None]
         if len(pts) > 1:
@@ -204,9 +205,9 @@ def _svg(points: Sequence[tuple[str, float | None, bool | None]], series: dict[s
         for k, v in pts:
             unmet = " unmet" if name == "Scorecard" and points[k][2] is False else ""
             out.append(f'<circle class="pt{unmet}" cx="{x(k):.1f}" cy="{y(v):.1f}" r="4.5" fill="{colour}" '
-                       f'data-series="{_e(name)}"><title>{_e(name)} {v:.0f} ({_e(points[k][0])})</title></circle>')
+                       f'data-series="{esc(name)}"><title>{esc(name)} {v:.0f} ({esc(points[k][0])})</title></circle>')
     out.append("</svg>")
-    keys = "".join(f'<span class="key"><span class="swatch" style="background:{c}"></span>{_e(nm)}</span>'
+    keys = "".join(f'<span class="key"><span class="swatch" style="background:{c}"></span>{esc(nm)}</span>'
                    for nm, (c, _) in series.items())
     if target is not None:
         keys += f'<span class="key"><span class="dash" style="border-color:#e69f00"></span>target {target:g}%</span>'
@@ -218,7 +219,7 @@ def progress_html(calls: Sequence[CallScore], *, agent: str | None = None) -> st
 
     With ``agent`` it is a team lead's view of that agent ("ann's last calls" instead of "your last calls").
     """
-    whose, box = ("your", "qa-progress") if agent is None else (f"{_e(agent)}'s", "qa-agent-progress")
+    whose, box = ("your", "qa-progress") if agent is None else (f"{esc(agent)}'s", "qa-agent-progress")
     if not calls:
         return (f'<div class="tc-report" id="{box}"><p class="empty">The scores over {whose} last calls show here '
                 'after the first analysed call.</p></div>')
@@ -249,7 +250,7 @@ def team_html(t: TeamQa, *, top: int = 5) -> str:
     rows = []
     for r in t.criteria[:top]:
         below = t.target is not None and r.pass_rate is not None and 100 * r.pass_rate < t.target
-        rows.append(f'<tr class="{"below" if below else ""}" data-criterion="{_e(r.criterion_id)}"><td>{_e(r.question)}</td>'
+        rows.append(f'<tr class="{"below" if below else ""}" data-criterion="{esc(r.criterion_id)}"><td>{esc(r.question)}</td>'
                     f'<td class="num rate">{_pct(r.pass_rate, share=True)}</td><td class="num">{r.no} of {r.yes + r.no}</td>'
                     f'<td class="num">{r.not_applicable}</td></tr>')
     target = f" of {t.target:g}%" if t.target is not None else ""

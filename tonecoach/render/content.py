@@ -8,28 +8,18 @@ and English inside Hebrew lines keeps its order.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .coaching import fmt
+from ..coaching import fmt
+from .fmt import band, clock, esc
 
 __all__ = ["content_section", "highlight_markers", "turn_markers", "CONTENT_CSS"]
 
 
-def _e(v: Any) -> str:
-    return html.escape("" if v is None else str(v), quote=True)
-
-
 def _num(v: Any, fmt: str = "{:.0f}") -> str:
     return fmt.format(v) if isinstance(v, (int, float)) and math.isfinite(v) else "—"
-
-
-def _clock(t: Any) -> str:
-    if not isinstance(t, (int, float)) or not math.isfinite(t):
-        return "—"
-    return f"{int(t // 60)}:{int(t % 60):02d}"
 
 
 def turn_markers(content: Any) -> dict[int, list[Mapping[str, Any]]]:
@@ -58,18 +48,18 @@ def highlight_markers(text: str, markers: Sequence[Mapping[str, Any]]) -> str:
     for a, b, eff, label in spans:
         if a < pos:
             continue
-        out.append(_e(text[pos:a]))
+        out.append(esc(text[pos:a]))
         cls = eff if eff in ("helps", "hurts") else "neutral"
-        out.append(f'<mark class="{cls}" title="{_e(label)}">{_e(text[a:b])}</mark>')
+        out.append(f'<mark class="{cls}" title="{esc(label)}">{esc(text[a:b])}</mark>')
         pos = b
-    out.append(_e(text[pos:]))
+    out.append(esc(text[pos:]))
     return "".join(out)
 
 
 def _score_cell(score: Any) -> str:
     if not isinstance(score, (int, float)) or not math.isfinite(score):
         return '<td class="score-cell none" data-label="Score">n/a</td>'
-    cls = "good" if score >= 80 else "ok" if score >= 60 else "low"
+    cls = band(score).name
     w = max(0.0, min(100.0, float(score)))
     return (f'<td class="score-cell {cls}" data-label="Score"><span class="bar"><span style="width:{w:.0f}%"></span></span>'
             f'<span class="sv">{score:.0f}</span></td>')
@@ -90,10 +80,10 @@ def _metrics_table(metrics: Sequence[Mapping[str, Any]]) -> str:
         v = m.get("value")
         val = "n/a" if v is None else fmt(v, unit) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
         rows.append(
-            f'<tr><th scope="row">{_e(m.get("label") or m.get("name"))}<div class="src">{_e(m.get("source"))}</div></th>'
-            f'<td class="num" data-label="Value">{_e(val)}</td><td class="num" data-label="Target">{_e(target)}</td>'
+            f'<tr><th scope="row">{esc(m.get("label") or m.get("name"))}<div class="src">{esc(m.get("source"))}</div></th>'
+            f'<td class="num" data-label="Value">{esc(val)}</td><td class="num" data-label="Target">{esc(target)}</td>'
             f'{_score_cell(m.get("score"))}<td class="num" data-label="Weight">{_num(m.get("weight"), "{:g}")}</td>'
-            f'<td class="ev" dir="auto" data-label="Evidence">{_e(m.get("evidence"))}</td></tr>'
+            f'<td class="ev" dir="auto" data-label="Evidence">{esc(m.get("evidence"))}</td></tr>'
         )
     if not rows:
         return '<p class="empty">No content metrics.</p>'
@@ -108,13 +98,13 @@ def _summary(c: Mapping[str, Any]) -> str:
         return ""
     parts = []
     if s.get("balance"):
-        parts.append(f'<p class="balance">{_e(s["balance"])}</p>')
+        parts.append(f'<p class="balance">{esc(s["balance"])}</p>')
     work = [w for w in s.get("work_on_first") or () if isinstance(w, Mapping)]
     if work:
         items = "".join(
-            f'<li><strong>{_e(w.get("label"))}</strong> <span class="sub">({_e(w.get("side"))}'
+            f'<li><strong>{esc(w.get("label"))}</strong> <span class="sub">({esc(w.get("side"))}'
             + (f', worth {_num(w.get("points"), "{:.1f}")} points' if w.get("points") is not None else "")
-            + f')</span><div class="ev" dir="auto">{_e(w.get("evidence"))}</div></li>'
+            + f')</span><div class="ev" dir="auto">{esc(w.get("evidence"))}</div></li>'
             for w in work)
         parts.append(f'<h3>Work on first</h3><ol class="work">{items}</ol>')
     return "".join(parts)
@@ -133,21 +123,21 @@ def _customer(c: Mapping[str, Any]) -> str:
     for side in ("start", "end"):
         for t in shift.get(side) or ():
             if isinstance(t, Mapping):
-                rows.append(f'<tr><td>{_e(side)}</td><td>{_clock(t.get("start_s"))}</td>'
+                rows.append(f'<tr><td>{esc(side)}</td><td>{clock(t.get("start_s")) or "—"}</td>'
                             f'<td class="num">{_num(t.get("sentiment"), "{:.2f}")}</td>'
-                            f'<td class="text" dir="auto">{_e(t.get("text", ""))}</td></tr>')
+                            f'<td class="text" dir="auto">{esc(t.get("text", ""))}</td></tr>')
     table = (f'<table class="customer"><tr><th></th><th>at</th><th>sentiment</th><th>the customer said</th></tr>'
              f'{"".join(rows)}</table>' if rows else "")
-    return (f'<h3>Customer</h3><p>Sentiment {_e(cu.get("trend", "unchanged"))}: {_e(vals)} '
-            f'<span class="sub">({_e(cu.get("method"))})</span></p>{table}')
+    return (f'<h3>Customer</h3><p>Sentiment {esc(cu.get("trend", "unchanged"))}: {esc(vals)} '
+            f'<span class="sub">({esc(cu.get("method"))})</span></p>{table}')
 
 
 def _unscored(c: Mapping[str, Any]) -> str:
     rows = []
     for t in c.get("turns") or ():
         if isinstance(t, Mapping) and t.get("unscored"):
-            rows.append(f'<li><span class="when">{_clock(t.get("start_s"))}</span> {_e(t.get("role"))}: '
-                        f'{_e(t.get("unscored"))}</li>')
+            rows.append(f'<li><span class="when">{clock(t.get("start_s")) or "—"}</span> {esc(t.get("role"))}: '
+                        f'{esc(t.get("unscored"))}</li>')
     if not rows:
         return ""
     return f'<h3>Turns not scored</h3><ul class="unscored">{"".join(rows)}</ul>'
@@ -161,10 +151,10 @@ def _markers(c: Mapping[str, Any]) -> str:
         for m in t.get("markers") or ():
             if not isinstance(m, Mapping) or m.get("effect") == "neutral":
                 continue
-            when = _clock(m.get("start_s", t.get("start_s")))
-            sugg = f'<div class="suggestion">Try: <bdi>{_e(m["suggestion"])}</bdi></div>' if m.get("suggestion") else ""
-            rows.append(f'<li class="{_e(m.get("effect"))}"><span class="when">{when}</span> '
-                        f'<span class="cat">{_e(m.get("label"))}</span> <bdi class="phrase">{_e(m.get("text"))}</bdi>{sugg}</li>')
+            when = clock(m.get("start_s", t.get("start_s"))) or "—"
+            sugg = f'<div class="suggestion">Try: <bdi>{esc(m["suggestion"])}</bdi></div>' if m.get("suggestion") else ""
+            rows.append(f'<li class="{esc(m.get("effect"))}"><span class="when">{when}</span> '
+                        f'<span class="cat">{esc(m.get("label"))}</span> <bdi class="phrase">{esc(m.get("text"))}</bdi>{sugg}</li>')
     if not rows:
         return ""
     return f'<h3>What the agent said</h3><ul class="markers">{"".join(rows)}</ul>'
@@ -183,8 +173,8 @@ def content_section(report: Any) -> str:
     tr = c.get("transcript") if isinstance(c.get("transcript"), Mapping) else {}
     if c.get("reliable") is False:
         notes.append(f"content score UNRELIABLE: {tr.get('reason', '')}; it weighs nothing in the overall score")
-    note = f'<p class="sub">{_e("; ".join(notes))}</p>' if notes else ""
-    ver = f' <span class="sub">rubric {_e(c.get("rubric_version"))}</span>' if c.get("rubric_version") else ""
+    note = f'<p class="sub">{esc("; ".join(notes))}</p>' if notes else ""
+    ver = f' <span class="sub">rubric {esc(c.get("rubric_version"))}</span>' if c.get("rubric_version") else ""
     return (f'<section id="content"><h2>Content{ver}</h2>{note}{_summary(c)}'
             f'{_metrics_table(c.get("metrics") or ())}{_customer(c)}{_markers(c)}{_unscored(c)}{_other_feedback(c)}</section>')
 
@@ -194,10 +184,10 @@ def _other_feedback(c: Mapping[str, Any]) -> str:
     items = []
     for f in c.get("feedback") or ():
         if isinstance(f, Mapping):
-            when = f"{_clock(f['start_s'])} " if "start_s" in f else ""
-            items.append(f'<li dir="auto">{_e(when)}{_e(f.get("message"))}</li>')
+            when = f"{clock(f['start_s']) or '—'} " if "start_s" in f else ""
+            items.append(f'<li dir="auto">{esc(when)}{esc(f.get("message"))}</li>')
         else:
-            items.append(f'<li dir="auto">{_e(f)}</li>')
+            items.append(f'<li dir="auto">{esc(f)}</li>')
     return f'<h3>Content feedback</h3><ul class="content-fb">{"".join(items)}</ul>' if items else ""
 
 

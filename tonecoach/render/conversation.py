@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .html_content import _clock, _e
+from .fmt import clock, esc
 
 __all__ = ["conversation_section"]
 
@@ -20,7 +20,7 @@ def _s(v: Any) -> str:
 
 def _at(items: Any, key: str = "start_s", limit: int = 8) -> str:
     times = [i.get(key) for i in items or () if isinstance(i, Mapping)]
-    shown = ", ".join(_clock(t) for t in times[:limit])
+    shown = ", ".join(clock(t) for t in times[:limit])
     return ("at " + shown + (f" and {len(times) - limit} more" if len(times) > limit else "")) if times else ""
 
 
@@ -37,7 +37,7 @@ def _rows(c: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
          "; ".join(f"{k}{' (agent)' if k == agent else ''}: {_s(v)}" for k, v in talk.items())),
         ("Longest agent monologue", _s(c.get("longest_agent_monologue_s")),
          f"over {th.get('monologue.seconds_over', 120):g} s",
-         f"from {_clock(c.get('longest_agent_monologue_at_s'))}" if c.get("longest_agent_monologue_at_s") is not None else ""),
+         f"from {clock(c.get('longest_agent_monologue_at_s'))}" if c.get("longest_agent_monologue_at_s") is not None else ""),
         ("Agent interruptions", str(c.get("agent_interruptions", "—")), "each one (backchannels never count)",
          _at([i for i in c.get("interruptions") or () if i.get("speaker") == agent], key="at_s")),
         ("Overtalk", f"{_s(c.get('overtalk_s'))} (agent started {_s(c.get('agent_overtalk_s'))})",
@@ -45,7 +45,7 @@ def _rows(c: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
         ("Response after the customer stops",
          f"median {_s(lat.get('median'))}, worst {_s(lat.get('worst'))}" if lat.get("count") else "—",
          f"over {th.get('response_latency.seconds_over', 3.0):g} s",
-         f"worst at {_clock(lat.get('worst_at_s'))}, {lat.get('count')} responses" if lat.get("count") else ""),
+         f"worst at {clock(lat.get('worst_at_s'))}, {lat.get('count')} responses" if lat.get("count") else ""),
         ("Dead air", f"{_s(c.get('dead_air_s'))} ({(c.get('dead_air_share') or 0):.0%} of the call)",
          f"gaps over {th.get('dead_air_over_s', 5.0):g} s", _at(c.get("dead_air"))),
         ("Holds", f"{len(c.get('holds') or ())}, {_s(c.get('hold_s'))}",
@@ -63,8 +63,8 @@ def conversation_section(report: Any) -> str:
     if not isinstance(c, Mapping) or not c:
         return ""
     body = "".join(
-        f'<tr><th scope="row">{_e(m)}</th><td class="num" data-label="Value">{_e(v)}</td>'
-        f'<td data-label="Flagged when">{_e(t)}</td><td class="ev" data-label="Evidence">{_e(ev)}</td></tr>'
+        f'<tr><th scope="row">{esc(m)}</th><td class="num" data-label="Value">{esc(v)}</td>'
+        f'<td data-label="Flagged when">{esc(t)}</td><td class="ev" data-label="Evidence">{esc(ev)}</td></tr>'
         for m, v, t, ev in _rows(c)
     )
     return ('<section id="conversation"><h2>Conversation</h2><table class="metrics"><thead><tr>'

@@ -5,7 +5,7 @@ The same as ``tonecoach serve``; see ``tonecoach serve --help``.
 
 import sys
 
-from tonecoach.web import main
+from tonecoach.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["serve", *sys.argv[1:]]))

@@ -406,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .batch.cli import add_batch_parser  # light: the batch machinery is imported when the command runs
     from .evaluate.cli import add_evaluate_parser
-    from .scorecard.cli import add_scorecard_parser
+    from .scorecard_cli import add_scorecard_parser
 
     add_batch_parser(sub)
     add_evaluate_parser(sub)

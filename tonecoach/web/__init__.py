@@ -5,7 +5,7 @@
 - :mod:`.service`: the work (one shared Analyzer, queued analyses, uploads, clips, re-takes)
 - :mod:`.handlers`: Gradio event handlers; who is asking comes from the login, every time
 - :mod:`.app`: the Blocks layout
-- :mod:`.render`: HTML fragments and table rows (worded by :mod:`tonecoach.coaching`)
+- HTML fragments and table rows: :mod:`tonecoach.render.web` and :mod:`tonecoach.render.web_qa` (worded by :mod:`tonecoach.coaching`)
 - :mod:`.progress`: one progress bar per analysis, moved on between the analyzer's steps
 - :mod:`.drill`: the re-take drill's "before", a line measured again on the stored call
 - :mod:`.login`: the login page (in place of Gradio's form) and the lockout's message on it
@@ -15,13 +15,4 @@
 
 from __future__ import annotations
 
-__all__ = ["main"]
-
-
-def main(argv=None) -> int:
-    """``python app.py [--host H] [--port P] [--data-dir DIR]``: the same as ``tonecoach serve``."""
-    import sys
-
-    from ..cli import main as cli_main
-
-    return cli_main(["serve", *(sys.argv[1:] if argv is None else argv)])
+__all__: list[str] = []

@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from ..errors import ToneCoachError
-from .lines import scorecard_lines
+from .errors import ToneCoachError
+from .scorecard.lines import scorecard_lines
 
 __all__ = ["add_scorecard_parser", "cmd_scorecard"]
 
@@ -47,13 +47,13 @@ def add_scorecard_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _store(args):
-    from ..store import Store
+    from .store import Store
 
     return Store(args.db, data_dir=args.data_dir)
 
 
 def cmd_scorecard(args, stdout: TextIO, stderr: TextIO) -> int:
-    from . import METRICS, evaluate, load_scorecard
+    from .scorecard import METRICS, evaluate, load_scorecard
 
     what = args.scorecard_command
     try:
@@ -68,7 +68,7 @@ def cmd_scorecard(args, stdout: TextIO, stderr: TextIO) -> int:
                 print(f"{m.name:28} {m.unit:14} {m.label}" + (f": {m.help}" if m.help else ""), file=stdout)
             return 0
         if what == "evaluate":
-            from ..report import CallReport
+            from .report import CallReport
 
             card = load_scorecard(args.scorecard)
             failed = 0
@@ -87,7 +87,7 @@ def cmd_scorecard(args, stdout: TextIO, stderr: TextIO) -> int:
                     for line in scorecard_lines(res):
                         print(line, file=stdout)
             return 1 if failed else 0
-        from ..store.scorecards import current_scorecard, save_scorecard, scorecard_text
+        from .store.scorecards import current_scorecard, save_scorecard, scorecard_text
 
         with _store(args) as store:
             if what == "set":
@@ -95,7 +95,7 @@ def cmd_scorecard(args, stdout: TextIO, stderr: TextIO) -> int:
                 row = save_scorecard(store, text, team=args.team, source=args.file)
                 print(f"team {args.team}: scorecard {row.name} {row.version}, revision {row.revision}", file=stdout)
                 return 0
-            from ..store.accounts import Account
+            from .store.accounts import Account
 
             row = current_scorecard(store, args.team)
             _, text = scorecard_text(store, Account(0, "cli", "admin", None, None), args.team)

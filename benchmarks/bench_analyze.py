@@ -26,6 +26,7 @@ wall time), the peak memory of each process and the ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -150,6 +151,24 @@ print("PLAIN", t1 - t0, time.perf_counter() - t1, words, info.language)
 """
 
 
+#: The analysis in a fresh process with some of its options changed (for --breakdown): what the transcription
+#: stage costs with nothing running beside it, and without the filler prompt.
+ANALYZE_SCRIPT = r"""
+import json, sys
+from dataclasses import replace
+sys.path.insert(0, sys.argv[1])
+from tonecoach.analyzer import Analyzer, AnalyzerOptions
+o = AnalyzerOptions(run_ahead=False)
+if sys.argv[3] == "no-fillers":
+    o = replace(o, transcription=replace(o.transcription, keep_fillers=False))
+r = Analyzer(o).analyze(sys.argv[2])
+print("TIMINGS", json.dumps(r.timings_s))
+"""
+
+#: The variants of --breakdown: label, then the argument ANALYZE_SCRIPT reads.
+BREAKDOWN = [("analyze, nothing run ahead", "alone"), ("... and no filler prompt", "no-fillers")]
+
+
 def _timed_child(cmd: list[str]) -> tuple[float, int, str]:
     """Run ``cmd`` under ``os.wait4``: wall time (s), the child's own peak resident memory (KB), its stdout."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -182,24 +201,28 @@ def cold_calls(tmp: Path) -> list[tuple[str, Path]]:
     return [(k, p) for k, p in out if p.exists()]
 
 
-def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path) -> None:
+def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path, *, breakdown: bool = False) -> None:
     tonecoach = str(Path(sys.executable).with_name("tonecoach"))
     script = tmp / "plain_faster_whisper.py"
     script.write_text(PLAIN_SCRIPT)
+    variant = tmp / "analyze_variant.py"
+    variant.write_text(ANALYZE_SCRIPT)
     print("whole fresh processes, interleaved run by run; medians; peak = the process's own peak resident memory")
     for kind, path in calls:
         duration = load(str(path)).duration_s
-        res: dict[str, list] = {"analyze": [], "sequential": [], "batched": []}
+        res: dict[str, list] = {"analyze": [], "sequential": [], "batched": [], **{k: [] for _, k in BREAKDOWN}}
         for _ in range(runs):
             js = tmp / "report.json"
             wall, peak, _ = _timed_child([tonecoach, "analyze", str(path), "--json", str(js), "--quiet", "--progress", "never"])
-            import json
 
             res["analyze"].append((wall, peak, json.loads(js.read_text())["timings_s"]))
             for mode in ("sequential", "batched"):
                 wall, peak, out = _timed_child([sys.executable, str(script), str(ROOT), str(path), mode])
                 _, load_s, tr_s, words, lang = next(x for x in out.splitlines() if x.startswith("PLAIN")).split()
                 res[mode].append((wall, peak, {"load": float(load_s), "transcribe": float(tr_s)}))
+            for _, key in BREAKDOWN if breakdown else ():
+                wall, peak, out = _timed_child([sys.executable, str(variant), str(ROOT), str(path), key])
+                res[key].append((wall, peak, json.loads(next(x for x in out.splitlines() if x.startswith("TIMINGS"))[8:])))
         med = lambda rows, f: statistics.median(f(r) for r in rows)  # noqa: E731
         a_wall, seq_wall, bat_wall = (med(res[k], lambda r: r[0]) for k in ("analyze", "sequential", "batched"))
         print(f"\n{kind}: {path.name}, {duration:.0f} s of audio, {runs} runs")
@@ -214,9 +237,14 @@ def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path) -> None:
             if k != "total":
                 print(f"    {k:<22} {med(res['analyze'], lambda r, k=k: r[2].get(k, 0.0)):6.2f} s")
         print(f"    {'process start, imports':<22} {a_wall - total:6.2f} s  (the wall time outside the analysis)")
+        bat_tr = med(res["batched"], lambda r: r[2]["transcribe"])
         print(f"  ratio analyze / plain sequential: {a_wall / seq_wall:.2f}   analyze / plain batched: {a_wall / bat_wall:.2f}   "
               f"transcription stage / batched transcription: "
-              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / med(res['batched'], lambda r: r[2]['transcribe']):.2f}")
+              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / bat_tr:.2f}")
+        for label, key in BREAKDOWN if breakdown else ():
+            tr = med(res[key], lambda r: r[2].get("transcribe", 0.0))
+            print(f"  {label:<31}  {med(res[key], lambda r: r[0]):6.1f} s  (transcription stage {tr:.1f}: "
+                  f"{tr / bat_tr:.2f} of batched; whole / plain sequential {med(res[key], lambda r: r[0]) / seq_wall:.2f})")
 
 
 def main() -> None:
@@ -224,6 +252,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--memory", action="store_true", help="also measure peak memory on a 30-minute call")
     ap.add_argument("--cold", action="store_true", help="whole fresh processes against plain faster-whisper scripts")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="with --cold: also the analysis with nothing run beside the transcription, and that "
+                         "without the filler prompt (where the transcription stage's time goes)")
     ap.add_argument("files", nargs="*", help="calls to time (default: the stereo sample and the joined real clips)")
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f}")
@@ -233,7 +264,7 @@ def main() -> None:
             if not calls:
                 print("no calls: give files, or put ../shared/data/realcalls beside the repository")
                 return
-            bench_cold(calls, args.runs, Path(d))
+            bench_cold(calls, args.runs, Path(d), breakdown=args.breakdown)
         return
     from tonecoach.analyzer import AnalyzerOptions
     from tonecoach.diarize import DiarizationOptions

@@ -46,6 +46,29 @@ def test_write_atomic_writes_text_and_bytes_and_leaves_no_temporary_file(tmp_pat
     assert sorted(os.listdir(p.parent)) == ["r.html"]
 
 
+def test_write_atomic_streams_a_private_file_whatever_the_umask(tmp_path):
+    """The store writes recordings through it: owner-only, streamed in blocks, its temporary name sweepable."""
+    p = tmp_path / "audio" / "ab" / "call.wav"
+    seen = []
+
+    def write(fh):
+        seen.extend(n for n in os.listdir(p.parent))  # the temporary file, while it is written
+        for block in (b"RIFF", b"data"):
+            fh.write(block)
+
+    old = os.umask(0o022)
+    try:
+        fmt.write_atomic(p, write, private=True, temp_prefix=".tmp-")
+        public = fmt.write_atomic(tmp_path / "report.html", "<p>")
+    finally:
+        os.umask(old)
+    assert p.read_bytes() == b"RIFFdata"
+    assert p.stat().st_mode & 0o777 == 0o600
+    assert os.stat(public).st_mode & 0o777 == 0o644  # a report follows the umask
+    assert len(seen) == 1 and seen[0].startswith(".tmp-")
+    assert os.listdir(p.parent) == ["call.wav"]
+
+
 def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
     p = tmp_path / "r.json"
     p.write_text("old", encoding="utf-8")

@@ -13,7 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 __all__ = ["BAND_GOOD_FROM", "BAND_OK_FROM", "MISSING", "Band", "band", "clock", "esc", "md", "write_atomic"]
 
@@ -102,7 +102,8 @@ def band(score: Any) -> Band:
     return _BANDS["good" if f >= BAND_GOOD_FROM else "ok" if f >= BAND_OK_FROM else "low"]
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
+def write_atomic(path: str | os.PathLike, data: str | bytes | Callable[[BinaryIO], Any], *,
+                 private: bool = False, temp_prefix: str | None = None) -> str:
     """Write ``data`` to ``path`` whole or not at all, and return the path written.
 
     The data goes to a temporary file in the same folder (created if missing), is
@@ -114,15 +115,22 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> str:
     Parameters
     ----------
     path : the file to write
-    data : text (written as UTF-8) or bytes
+    data : text (written as UTF-8), bytes, or a function that writes to the open binary file (for a stream
+        copied in blocks)
+    private : create the file readable by its owner only (0600) whatever the umask (recordings, uploads)
+    temp_prefix : the temporary file's name starts with this (default ``.<name>.``), for a sweep of the
+        temporary files a killed process left behind
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    tmp = p.with_name(f".{p.name}.{secrets.token_hex(4)}.part")  # open() below keeps the umask's permissions
+    tmp = p.with_name(f"{temp_prefix or f'.{p.name}.'}{secrets.token_hex(4)}.part")
     try:
-        with open(tmp, "xb") as fh:
-            fh.write(raw)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666)  # 0o666: the umask's permissions
+        with os.fdopen(fd, "wb") as fh:
+            if callable(data):
+                data(fh)
+            else:
+                fh.write(data.encode("utf-8") if isinstance(data, str) else bytes(data))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, p)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import BinaryIO
 
+from ..render.fmt import write_atomic
 from .errors import StoreError
 
 __all__ = ["AUDIO_DIR", "audio_path", "sha256_bytes", "sha256_file", "sha256_stream", "store_audio", "sweep_stale_temp"]
@@ -101,21 +101,8 @@ def _copy(src: BinaryIO, dst: BinaryIO, expected: str) -> None:
 
 
 def _atomic_write(dest: Path, write) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return dest
+    """``write(fh)`` into ``dest`` whole or not at all, readable by the owner only (see :func:`write_atomic`)."""
+    return Path(write_atomic(dest, write, private=True, temp_prefix=_TMP_PREFIX))
 
 
 def sweep_stale_temp(data_dir: str | os.PathLike, *, max_age_s: float = 3600.0) -> int:

@@ -28,9 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tonecoach import prosody as P  # noqa: E402
+from tonecoach.analysis import prosody as P  # noqa: E402
+from tonecoach.analysis.audio import load  # noqa: E402
 from tonecoach.analyzer import Analyzer  # noqa: E402
-from tonecoach.audio import load  # noqa: E402
 from tonecoach.evaluation import normalise_text, praat_pitch  # noqa: E402
 
 SHARED = Path(os.environ.get("TONECOACH_SHARED_DATA") or ROOT.parent / "shared" / "data")

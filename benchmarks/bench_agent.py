@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tonecoach.agent import decide_agent, is_unsure  # noqa: E402
+from tonecoach.analysis.agent import decide_agent, is_unsure  # noqa: E402
 from tonecoach.evaluate.metrics import calibration  # noqa: E402
 from tonecoach.report import Segment, Word  # noqa: E402
 

@@ -40,8 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tonecoach.analysis.audio import load  # noqa: E402
 from tonecoach.analyzer import Analyzer  # noqa: E402
-from tonecoach.audio import load  # noqa: E402
 
 SHARED = Path(os.environ.get("TONECOACH_SHARED_DATA") or ROOT.parent / "shared" / "data")
 REAL_CLIPS = ["whisper_jfk.flac", "librispeech-1995-1837-0001.wav", "leopard_test_en.wav", "OSR_us_000_0034_8k.wav"]
@@ -134,7 +134,7 @@ import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from tonecoach.audio import load
+from tonecoach.analysis.audio import load
 from tonecoach.models import resolve_whisper_model
 model = WhisperModel(resolve_whisper_model("base").path, device="cpu", compute_type="int8")
 t1 = time.perf_counter()
@@ -266,8 +266,8 @@ def main() -> None:
                 return
             bench_cold(calls, args.runs, Path(d), breakdown=args.breakdown)
         return
+    from tonecoach.analysis.diarize import DiarizationOptions
     from tonecoach.analyzer import AnalyzerOptions
-    from tonecoach.diarize import DiarizationOptions
     from tonecoach.wording.call import WordingOptions
 
     tone_only = Analyzer(AnalyzerOptions(diarization=DiarizationOptions(enabled=False), wording=WordingOptions(enabled=False)))

@@ -52,9 +52,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tonecoach.analysis.audio import load  # noqa: E402
+from tonecoach.analysis.diarize import DiarizationOptions, Diarizer  # noqa: E402
 from tonecoach.analyzer import Analyzer  # noqa: E402
-from tonecoach.audio import load  # noqa: E402
-from tonecoach.diarize import DiarizationOptions, Diarizer  # noqa: E402
 from tonecoach.evaluation import SPLICE_CALLS, SPLICE_SR, SPLICE_VOICES, spliced_call  # noqa: E402
 
 SHARED = Path(os.environ.get("TONECOACH_SHARED_DATA") or ROOT.parent / "shared" / "data")

@@ -91,7 +91,7 @@ def main() -> int:
     args = ap.parse_args()
     from gradio_client import Client, handle_file
 
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     users = ["a1", "a2", "a3", "a4"]
     durations = {n: load(SAMPLES / n).duration_s for n in FOUR}

@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tonecoach.analysis.asr import Transcriber, TranscriptionOptions  # noqa: E402
 from tonecoach.analyzer import Analyzer, AnalyzerOptions  # noqa: E402
-from tonecoach.asr import Transcriber, TranscriptionOptions  # noqa: E402
 
 FILLERS = {"um", "uh", "umm", "uhm", "erm", "er", "hmm"}
 

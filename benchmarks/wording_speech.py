@@ -74,8 +74,8 @@ def main(argv=None) -> int:
         return 0
     from scipy.stats import spearmanr
 
-    from tonecoach.asr import Transcriber, TranscriptionOptions
-    from tonecoach.audio import load
+    from tonecoach.analysis.asr import Transcriber, TranscriptionOptions
+    from tonecoach.analysis.audio import load
     from tonecoach.report import Segment
     from tonecoach.wording.markers import find_markers
     from tonecoach.wording.model import WordingModel

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tonecoach.agent import decide_agent, find_cues, is_unsure, load_agent_cues, unsure_message
+from tonecoach.analysis.agent import decide_agent, find_cues, is_unsure, load_agent_cues, unsure_message
 from tonecoach.errors import ToneCoachError
 from tonecoach.report import AgentDecision, Segment, Word
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from tonecoach.agent import is_unsure, unsure_message
+from tonecoach.analysis.agent import is_unsure, unsure_message
 from tonecoach.render.report import render_html
 from tonecoach.render.summary import format_summary
 from tonecoach.report import CallReport

@@ -32,7 +32,7 @@ def test_white_noise_gives_no_invented_words(analyzer):
 
 
 def test_int16_array_and_nan_array(analyzer, sample_reports):
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     a = load(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "samples" / "warm_agent.flac"))
     y = a.mono.copy()
@@ -145,8 +145,8 @@ def test_target_ranges_read_naturally():
 
 
 def test_long_turns_are_cut_into_phrases_at_sentence_ends():
+    from tonecoach.analysis.turns import split_phrases
     from tonecoach.report import Word
-    from tonecoach.speakers import split_phrases
 
     # 60 words, 0.4 s apart, a sentence end every 9th word: 24 s with no pause anywhere
     words = [Word(f"w{i}" + ("." if i % 9 == 8 else ""), i * 0.4, i * 0.4 + 0.3, 1.0) for i in range(60)]
@@ -179,7 +179,7 @@ class _HeardText:
         self.words = tuple(Word(t, 0.5 + i * 0.45, 0.5 + i * 0.45 + 0.35, 0.95) for i, t in enumerate(text.split()))
 
     def transcribe(self, samples, *, language=None, **kw):
-        from tonecoach.asr import TranscribedSegment, Transcript
+        from tonecoach.analysis.asr import TranscribedSegment, Transcript
 
         seg = TranscribedSegment(self.words[0].start_s, self.words[-1].end_s, " ".join(w.text for w in self.words),
                                  self.words, -0.2, 0.01)
@@ -192,9 +192,9 @@ class _HeardText:
 def test_syllables_are_counted_by_the_calls_language():
     from dataclasses import replace
 
-    from tonecoach import prosody as P
+    from tonecoach.analysis import prosody as P
+    from tonecoach.analysis.diarize import DiarizationOptions
     from tonecoach.analyzer import Analyzer, AnalyzerOptions, _phrases
-    from tonecoach.diarize import DiarizationOptions
     from tonecoach.wording.call import WordingOptions
 
     opts = AnalyzerOptions(diarization=DiarizationOptions(enabled=False), wording=WordingOptions(enabled=False),
@@ -293,8 +293,8 @@ def test_voice_activity_is_found_once_and_the_decoder_hears_what_the_pipeline_wo
     and the words and their times are those of faster-whisper's pipeline running its own VAD."""
     from faster_whisper.vad import SileroVADModel
 
-    from tonecoach.asr import FILLER_PROMPTS
-    from tonecoach.audio import load
+    from tonecoach.analysis.asr import FILLER_PROMPTS
+    from tonecoach.analysis.audio import load
 
     t = analyzer.transcriber
     x = np.ascontiguousarray(load(str(SAMPLES / "warm_agent.flac")).mono)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tonecoach.asr import TranscribedSegment, dedupe_segments, replace_words
+from tonecoach.analysis.asr import TranscribedSegment, dedupe_segments, replace_words
+from tonecoach.analysis.channels import drop_echoed_words
 from tonecoach.report import Word
-from tonecoach.speakers import drop_echoed_words
 
 
 def _seg(words: list[tuple[str, float, float]]) -> TranscribedSegment:
@@ -87,7 +87,7 @@ def _spread(a: float, b: float, per_s: float) -> list[tuple[float, float]]:
 def test_slow_speech_with_its_words_spread_through_it_is_not_decoded_again():
     # 17 s of hesitant speech at 1.5 words/s (under the 1.6 that once sent it to a second pass: 2.4 s of
     # decoding for nothing on a real call), each pause shorter than a second
-    from tonecoach.asr import _looks_skipped
+    from tonecoach.analysis.asr import _looks_skipped
 
     voiced = [(37.0, 45.0), (45.6, 54.0)]
     assert not _looks_skipped(37.0, 54.0, _spread(37.2, 53.8, 1.5), voiced)
@@ -95,7 +95,7 @@ def test_slow_speech_with_its_words_spread_through_it_is_not_decoded_again():
 
 def test_a_hole_in_the_words_where_speech_was_heard_is_decoded_again():
     # the same rate of words, but 5 s of the speech has no word near it: what a skipped chunk start looks like
-    from tonecoach.asr import _longest_wordless_speech, _looks_skipped
+    from tonecoach.analysis.asr import _longest_wordless_speech, _looks_skipped
 
     voiced = [(37.0, 54.0)]
     words = _spread(42.5, 54.0, 2.2)
@@ -106,7 +106,7 @@ def test_a_hole_in_the_words_where_speech_was_heard_is_decoded_again():
 
 
 def test_almost_no_words_in_detected_speech_is_decoded_again_whatever_the_holes():
-    from tonecoach.asr import _looks_skipped
+    from tonecoach.analysis.asr import _looks_skipped
 
     assert _looks_skipped(330.4, 333.2, [(330.5, 330.8), (332.6, 332.9)], [(330.4, 333.2)])
     assert not _looks_skipped(10.0, 11.5, [], [(10.0, 11.5)])  # under 2 s: too short to tell

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tonecoach import audio
+from tonecoach.analysis import audio
 from tonecoach.errors import AudioDecodeError, AudioError, AudioTooLongError, AudioTooShortError, ToneCoachError
 
 SR = 16000

@@ -38,8 +38,8 @@ def snippet(dest: Path, source: str = "warm_agent.flac", start_s: float = 0.0, d
 
 @pytest.fixture(scope="module")
 def tiny():
+    from tonecoach.analysis.asr import TranscriptionOptions
     from tonecoach.analyzer import Analyzer, AnalyzerOptions
-    from tonecoach.asr import TranscriptionOptions
 
     return Analyzer(AnalyzerOptions(transcription=TranscriptionOptions(model="tiny.en")))
 
@@ -338,8 +338,8 @@ def test_worker_processes(tmp_path):
         snippet(d / f"c{i}.wav", start_s=3.0 * i, dur_s=2.5)
     noise = np.random.default_rng(0).normal(0, 0.1, 8000).astype("float32")
     sf.write(str(d / "noise.wav"), noise, 16000)  # 0.5 s: at the minimum length
+    from tonecoach.analysis.asr import TranscriptionOptions
     from tonecoach.analyzer import AnalyzerOptions
-    from tonecoach.asr import TranscriptionOptions
 
     opts = BatchOptions(analyzer=AnalyzerOptions(transcription=TranscriptionOptions(model="tiny.en")),
                         db_url=str(tmp_path / "t.db"), workers=2)

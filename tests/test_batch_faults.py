@@ -37,8 +37,8 @@ def snippets(d: Path, n: int, dur_s: float = 3.0) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def tiny():
+    from tonecoach.analysis.asr import TranscriptionOptions
     from tonecoach.analyzer import Analyzer, AnalyzerOptions
-    from tonecoach.asr import TranscriptionOptions
 
     return Analyzer(AnalyzerOptions(transcription=TranscriptionOptions(model="tiny.en")))
 
@@ -195,8 +195,8 @@ def test_lock_taken_mid_batch_stops_cleanly_and_keeps_what_was_saved(tmp_path, t
 @pytest.mark.slow  # starts a worker process with a Whisper model
 def test_a_worker_killed_mid_batch_is_replaced_and_its_files_retried(tmp_path, caplog):
     """A worker process dies (as when the kernel's OOM killer picks it): a new one takes over, nothing is lost."""
+    from tonecoach.analysis.asr import TranscriptionOptions
     from tonecoach.analyzer import AnalyzerOptions
-    from tonecoach.asr import TranscriptionOptions
     from tonecoach.batch.backends import ProcessBackend
     from tonecoach.batch.worker import Task
     from tonecoach.store import sha256_file

@@ -13,8 +13,8 @@ import soundfile as sf
 
 pytest.importorskip("ray")
 
+from tonecoach.analysis.asr import TranscriptionOptions
 from tonecoach.analyzer import AnalyzerOptions
-from tonecoach.asr import TranscriptionOptions
 from tonecoach.batch import BatchOptions, run_batch
 from tonecoach.batch.backends import available_cores
 from tonecoach.report import CallReport

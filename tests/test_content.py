@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from tonecoach.analysis.scoring import load_rubric
 from tonecoach.balance import priorities, summary, tone_content_mismatches
 from tonecoach.content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
 from tonecoach.render.report import render_html
 from tonecoach.report import AudioInfo, CallReport, LanguageInfo, MetricScore, Segment, Speaker, ToneResult, Word
-from tonecoach.scoring import load_rubric
 from tonecoach.wording.analysis import analyze_wording, translate_turns
 from tonecoach.wording.call import turn_wording
 

@@ -12,15 +12,15 @@ import statistics
 import numpy as np
 import pytest
 
-from tonecoach.conversation import (
+from tonecoach.analysis.conversation import (
     analyze_conversation,
     find_holds,
     is_backchannel,
     merge_feedback,
     speech_overlaps,
 )
+from tonecoach.analysis.scoring import load_rubric
 from tonecoach.report import FeedbackItem, Segment, Word
-from tonecoach.scoring import load_rubric
 
 SR = 16000
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tonecoach.diarize import (
+from tonecoach.analysis.diarize import (
     CELL_S,
     Diarization,
     Diarizer,
@@ -120,7 +120,7 @@ def test_long_call_clusters_on_a_subsample():
     """An hour-long call has ~12,000 windows; the initial clustering runs on a subsample of them."""
     pattern = ([0] * 40 + [1] * 40) * 30  # 2,400 windows
     emb, spans, active = synthetic_call(pattern, seed=7)
-    from tonecoach import diarize as D
+    from tonecoach.analysis import diarize as D
 
     lab = D._initial_labels(_unit(emb - emb.mean(0)), 2, max_points=500)
     assert len(lab) == len(pattern)
@@ -177,7 +177,7 @@ def diarizer() -> Diarizer:
 
 
 def audio(name: str) -> np.ndarray:
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     return load(str(SAMPLES / name)).mono
 
@@ -256,7 +256,7 @@ def test_three_speakers_from_the_samples(diarizer):
     their five voices, the similarity thresholds alone counted 2 right and with the silhouette choice 3
     (this one among them); real voices are counted far better (test_real_voices_spliced_into_a_call...).
     """
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     call = load(str(SAMPLES / "stereo_call_8k.wav"))
     left, right = call.samples[0], call.samples[1]
@@ -392,7 +392,7 @@ def hypothesis(d: Diarization):
 def test_diarization_error_rate_on_the_evaluation_call(shared_data, diarizer):
     from pyannote.metrics.diarization import DiarizationErrorRate
 
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     wav = shared_data / "conversation" / "pyannote_sample.wav"
     d = diarizer.diarize(load(str(wav)).mono)
@@ -463,7 +463,7 @@ def test_mel_frames_in_blocks_equal_one_spectrogram_of_the_whole_call():
     """Blocks of a minute keep a long call's spectrogram small; every frame is what librosa gives for the whole."""
     import librosa
 
-    from tonecoach.diarize import mel_frames
+    from tonecoach.analysis.diarize import mel_frames
 
     rng = np.random.default_rng(0)
     for n in (1000, 16000 * 125 + 77):  # shorter than a block, and two blocks and a bit
@@ -531,7 +531,7 @@ def test_an_analysis_never_imports_torch(tmp_path):
 
     GE2EEncoder(cache=tmp_path)(np.zeros((1, 50, 40), np.float32))  # the one conversion, into this cache
     code = ("import sys; from tonecoach.analyzer import Analyzer, AnalyzerOptions; "
-            "from tonecoach.asr import TranscriptionOptions; "
+            "from tonecoach.analysis.asr import TranscriptionOptions; "
             "r = Analyzer(AnalyzerOptions(transcription=TranscriptionOptions(model='tiny.en'))).analyze(sys.argv[1]); "
             "print(len(r.speakers), 'diarize' in r.timings_s, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "two_voice_mono.flac")], capture_output=True,

@@ -44,7 +44,7 @@ class _Counter:
 def test_whisper_model_loads_once_from_many_threads(monkeypatch):
     import faster_whisper
 
-    from tonecoach import asr
+    from tonecoach.analysis import asr
 
     resolves, loads, pipelines = _Counter(), _Counter(), _Counter()
     monkeypatch.setattr(asr, "resolve_whisper_model",

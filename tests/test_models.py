@@ -81,7 +81,7 @@ def test_hub_name_with_download_allowed_but_no_network_is_a_clear_error(monkeypa
 
 @pytest.mark.slow  # loads Whisper tiny.en
 def test_english_only_model_refuses_another_language():
-    from tonecoach.asr import Transcriber, TranscriptionOptions
+    from tonecoach.analysis.asr import Transcriber, TranscriptionOptions
 
     tr = Transcriber(TranscriptionOptions(model="tiny.en"))
     with pytest.raises(ToneCoachError, match="English-only"):

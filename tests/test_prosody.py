@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from tonecoach import prosody as P
+from tonecoach.analysis import prosody as P
 from tonecoach.evaluation import praat_pitch
 
 SR = 16000
@@ -175,7 +175,7 @@ PRAAT_CLIPS = ["whisper_jfk.flac", "librispeech-1995-1837-0001.wav", "leopard_te
 @pytest.mark.shared_data
 @pytest.mark.parametrize("clip", PRAAT_CLIPS)
 def test_pitch_variability_and_voicing_agree_with_praat(shared_data, clip):
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     a = load(str(shared_data / "speech_en" / clip))
     track = P.pitch_track(a.mono, sr=a.sample_rate)
@@ -196,7 +196,7 @@ def test_pitch_variability_and_voicing_agree_with_praat(shared_data, clip):
 
 def test_yin_gives_the_same_frames_whatever_its_block_size():
     """YIN runs over blocks of frames to bound its memory on long calls; the block size changes nothing."""
-    from tonecoach.prosody import _yin
+    from tonecoach.analysis.prosody import _yin
 
     sr = 16000
     t = np.arange(int(2.3 * sr)) / sr

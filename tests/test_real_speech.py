@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tonecoach import prosody as P
+from tonecoach.analysis import prosody as P
 from tonecoach.evaluation import normalise_text as normalise
 
 pytestmark = pytest.mark.shared_data
@@ -77,7 +77,7 @@ def test_forced_language_is_recorded(analyzer, shared_data):
                                                   ("speech_en/leopard_test_en.wav", "en", True)])
 def test_the_english_filler_prompt_is_used_only_on_speech_detected_as_english(analyzer, shared_data, clip, lang, prompted):
     """The language is found before decoding, so German or Spanish is never decoded after an English prompt."""
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     t = analyzer.transcriber
     seen = []

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from tonecoach import cli
-from tonecoach.conversation import analyze_conversation
+from tonecoach.analysis.conversation import analyze_conversation
+from tonecoach.analysis.scoring import DEFAULT_RUBRIC, Rubric, load_rubric, tone_feedback
 from tonecoach.errors import RubricError, ToneCoachError
 from tonecoach.report import FeedbackItem, Role, Segment, Severity, Speaker, Word
-from tonecoach.scoring import DEFAULT_RUBRIC, Rubric, load_rubric, tone_feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM = ROOT / "samples" / "warm_agent.flac"

@@ -328,8 +328,8 @@ def test_the_analyzer_answers_the_scorecard(sample_reports, card):
 def test_no_scorecard_and_another_scorecard(analyzer, tmp_path):
     from conftest import SAMPLES
 
+    from tonecoach.analysis.audio import AudioOptions
     from tonecoach.analyzer import Analyzer, AnalyzerOptions
-    from tonecoach.audio import AudioOptions
 
     shared = dict(transcriber=analyzer.transcriber, wording_model=analyzer.wording_model)
     off = Analyzer(AnalyzerOptions(scorecard=False), **shared).analyze(str(SAMPLES / "warm_agent.flac"))

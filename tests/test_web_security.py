@@ -85,7 +85,7 @@ def stored_report(server, owner: str, audio: Path, *, feedback_at: float, name: 
     """``owner`` has a report of ``audio`` (kept in the data directory) with one flagged moment at ``feedback_at``."""
     from dataclasses import replace
 
-    from tonecoach.audio import load
+    from tonecoach.analysis.audio import load
 
     dur = load(audio).duration_s
     r = make_report(duration_s=dur, path=name)

@@ -41,7 +41,7 @@ from browser_support import (
 )
 from web_support import SAMPLES, ensure_user, speech_clip
 
-from tonecoach.audio import load
+from tonecoach.analysis.audio import load
 
 pytestmark = [needs_chromium, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from tonecoach.analysis.scoring import load_rubric
 from tonecoach.report import Segment, ToneResult, Word
-from tonecoach.scoring import load_rubric
 from tonecoach.wording.analysis import analyze_wording
 from tonecoach.wording.reliability import (
     ReliabilityOptions,
@@ -87,7 +87,7 @@ class FakeTranscriber:
 
     def transcribe(self, samples, *, language=None, task=None, offset_s=0.0, **kw):
         self.calls.append(language)
-        from tonecoach.asr import TranscribedSegment, Transcript
+        from tonecoach.analysis.asr import TranscribedSegment, Transcript
 
         words = tuple(Word(w, offset_s + 0.3 * i, offset_s + 0.3 * i + 0.2, 0.9) for i, w in enumerate("שלום אני מצטערת מאוד".split()))
         return Transcript((TranscribedSegment(words[0].start_s, words[-1].end_s, "שלום אני מצטערת מאוד", words, -0.3, 0.01),),

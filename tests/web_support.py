@@ -15,9 +15,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from tonecoach.analysis.asr import TranscriptionOptions
+from tonecoach.analysis.audio import load
+from tonecoach.analysis.scoring import load_rubric
 from tonecoach.analyzer import AnalyzerOptions
-from tonecoach.asr import TranscriptionOptions
-from tonecoach.audio import load
 from tonecoach.report import (
     AgentDecision,
     AudioInfo,
@@ -30,7 +31,6 @@ from tonecoach.report import (
     ToneResult,
     Word,
 )
-from tonecoach.scoring import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -64,7 +64,7 @@ def make_report(score: float | None = 70.0, *, content: dict | None = None, lang
 
 @dataclass
 class FakeAnalyzer:
-    """Decodes for real (so "not audio" is decided by :func:`tonecoach.audio.load`), then returns a canned report.
+    """Decodes for real (so "not audio" is decided by :func:`tonecoach.analysis.audio.load`), then returns a canned report.
 
     ``delay_s`` makes each analysis take a while; ``fail`` raises in the middle;
     ``max_running`` records how many analyses ever ran at once.

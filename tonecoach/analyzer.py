@@ -19,27 +19,18 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import prosody as P
 from ._version import __version__
-from .agent import decide_agent, is_unsure, unsure_message
-from .asr import Transcriber, TranscriptionOptions
-from .audio import Audio, AudioOptions, load
-from .conversation import analyze_conversation, merge_feedback
-from .diarize import DiarizationOptions, Diarizer, assign_words
+from .analysis import prosody as P
+from .analysis.agent import decide_agent, is_unsure, unsure_message
+from .analysis.asr import Transcriber, TranscriptionOptions
+from .analysis.audio import Audio, AudioOptions, load
+from .analysis.channels import apply_mask, channel_relation, dominance_mask, drop_echoed_words, is_bleed
+from .analysis.conversation import analyze_conversation, merge_feedback
+from .analysis.diarize import DiarizationOptions, Diarizer, assign_words
+from .analysis.scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
+from .analysis.turns import build_turns, join_words, split_phrases, turn_segments
 from .errors import ToneCoachError
 from .report import AgentDecision, AudioInfo, CallReport, LanguageInfo, Segment, Speaker, Word
-from .scoring import Rubric, dead_air_gaps, load_rubric, score_tone, tone_feedback
-from .speakers import (
-    apply_mask,
-    build_turns,
-    channel_relation,
-    dominance_mask,
-    drop_echoed_words,
-    is_bleed,
-    join_words,
-    split_phrases,
-    turn_segments,
-)
 from .wording.call import WordingOptions
 from .wording.model import WordingModel
 

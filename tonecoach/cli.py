@@ -76,10 +76,10 @@ def _write(kind: str, report: CallReport, dest: str, source: str, many: bool, st
 
 
 def _analyzer_from(args) -> "object":
+    from .analysis.asr import TranscriptionOptions
+    from .analysis.audio import AudioOptions
+    from .analysis.diarize import DiarizationOptions
     from .analyzer import Analyzer, AnalyzerOptions
-    from .asr import TranscriptionOptions
-    from .audio import AudioOptions
-    from .diarize import DiarizationOptions
     from .wording.call import WordingOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,

@@ -528,7 +528,7 @@ def _evidence_text(e: Any) -> str:
 def agent_doubt(report: CallReport, *, below: float = 0.8) -> AgentDoubt | None:
     """The agent choice when a person should check it, on a call with two or more speakers.
 
-    The project's rule decides (:func:`tonecoach.agent.is_unsure`: under the cues' ``unsure_below``, 0.8 by
+    The project's rule decides (:func:`tonecoach.analysis.agent.is_unsure`: under the cues' ``unsure_below``, 0.8 by
     default, or no agent found); ``below`` stands in where that rule cannot be read. Never for a person's choice.
     """
     a = report.agent
@@ -540,7 +540,7 @@ def agent_doubt(report: CallReport, *, below: float = 0.8) -> AgentDoubt | None:
     if conf is None or method == "option" or " in the web app" in reason:
         return None
     try:
-        from .agent import is_unsure
+        from .analysis.agent import is_unsure
 
         unsure = is_unsure(a)
     except Exception:  # noqa: BLE001 - an older decision or no cues: the plain threshold

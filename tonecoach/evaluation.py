@@ -129,7 +129,7 @@ def spliced_call(speech_dir, voices, seed: int, *, max_turns: int = 16, telephon
     """
     from pathlib import Path
 
-    from .audio import load
+    from .analysis.audio import load
 
     rng = np.random.default_rng(seed)
     src = []

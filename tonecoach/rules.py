@@ -4,7 +4,7 @@ The thresholds of each rule live in the rubric (``[feedback.<category>]``);
 this registry holds what code needs to know of each category once: the
 rubric's tone metric it is about, the prosody field it measures, the unit
 words of its message, its plain label and its message template. The scoring
-(:mod:`tonecoach.scoring`), the coaching views (:mod:`tonecoach.coaching`)
+(:mod:`tonecoach.analysis.scoring`), the coaching views (:mod:`tonecoach.coaching`)
 and the priorities (:mod:`tonecoach.wording.balance`) all read it from here.
 """
 

@@ -86,9 +86,9 @@ def _looks_like_ray_address(s: str) -> bool:
 
 
 def _options(args):
+    from ..analysis.asr import TranscriptionOptions
+    from ..analysis.audio import AudioOptions
     from ..analyzer import AnalyzerOptions
-    from ..asr import TranscriptionOptions
-    from ..audio import AudioOptions
     from .runner import BatchOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language)

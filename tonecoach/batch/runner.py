@@ -100,8 +100,8 @@ def _analysis_identity(options: AnalyzerOptions, analyzer=None) -> tuple[str, st
     """(ASR model name, rubric version) that reports of this run will carry; raises if either is unusable."""
     if analyzer is not None:
         return analyzer.transcriber.resolved.name, analyzer.rubric.version
-    from ..asr import Transcriber
-    from ..scoring import load_rubric
+    from ..analysis.asr import Transcriber
+    from ..rubric import load_rubric
 
     return Transcriber(options.transcription).resolved.name, load_rubric(options.rubric_path).version
 

@@ -7,7 +7,7 @@ Names that start with a dot are not collected from folders (``.DS_Store``,
 
 A file is audio when PyAV finds an audio stream in its header. A file that
 PyAV cannot read but whose extension says audio (``.wav``, ``.mp3``...) is
-still sent for analysis, so that the one audio boundary (:func:`tonecoach.audio.load`)
+still sent for analysis, so that the one audio boundary (:func:`tonecoach.analysis.audio.load`)
 says what is wrong with it; any other file is skipped as not audio.
 """
 

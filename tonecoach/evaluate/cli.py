@@ -38,8 +38,8 @@ def cmd_evaluate(args, stdout: TextIO, stderr: TextIO) -> int:
     from .run import evaluate_calls, write_json
 
     def factory():
+        from ..analysis.asr import TranscriptionOptions
         from ..analyzer import Analyzer, AnalyzerOptions
-        from ..asr import TranscriptionOptions
         from ..wording.call import WordingOptions
 
         return Analyzer(AnalyzerOptions(transcription=TranscriptionOptions(model=args.model, language=args.language),

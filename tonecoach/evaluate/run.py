@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from ..agent import is_unsure
+from ..analysis.agent import is_unsure
 from ..errors import ToneCoachError
 from ..render.fmt import write_atomic
 from ..report import CallReport

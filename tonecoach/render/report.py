@@ -420,14 +420,14 @@ def _header(report: CallReport) -> str:
 
 
 def _unsure_text(report: CallReport) -> str:
-    from ..agent import unsure_message
+    from ..analysis.agent import unsure_message
 
     return unsure_message(report.agent)
 
 
 def _agent_unsure(report: CallReport) -> str:
     """"Is S2 the agent? tonecoach is not sure", with the evidence, above the scores (empty when sure)."""
-    from ..agent import is_unsure
+    from ..analysis.agent import is_unsure
 
     a = report.agent
     if a is None or not is_unsure(a):

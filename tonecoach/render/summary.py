@@ -17,7 +17,7 @@ def format_summary(report: CallReport) -> str:
     lines = [f"{a.path}  ({clock(a.duration_s)}, {a.sample_rate} Hz, {kind}, {len(report.speakers)} speaker(s), language {lang})"]
     unsure = ""
     if report.agent:
-        from ..agent import is_unsure, unsure_message
+        from ..analysis.agent import is_unsure, unsure_message
 
         if is_unsure(report.agent):
             unsure = unsure_message(report.agent)

@@ -15,8 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .. import prosody as P
-from ..audio import load
+from ..analysis import prosody as P
+from ..analysis.audio import load
 from ..coaching import Line
 from ..report import CallReport
 

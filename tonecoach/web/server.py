@@ -187,9 +187,9 @@ class WebApp:
 
 def prepare(options: ServeOptions, *, out: TextIO | None = None) -> WebApp:
     """Open the store, create the first admin on a fresh install, empty the upload cache, build the app."""
+    from ..analysis.asr import TranscriptionOptions
+    from ..analysis.audio import AudioOptions
     from ..analyzer import Analyzer, AnalyzerOptions
-    from ..asr import TranscriptionOptions
-    from ..audio import AudioOptions
     from .app import build_app
 
     store = Store(options.db_url, data_dir=options.data_dir)

@@ -178,7 +178,7 @@ class Coach:
         Decoding stops at the limit, so a small file holding hours of audio
         costs at most the limit's worth of decoding, and no analysis.
         """
-        from ..audio import AudioOptions, load
+        from ..analysis.audio import AudioOptions, load
 
         limit = self.options.max_duration_s
         try:
@@ -251,7 +251,7 @@ class Coach:
         path = self.store.data_dir / got[2]
         if not path.is_file():
             return None
-        from ..audio import load_window
+        from ..analysis.audio import load_window
 
         m = self.options.clip_margin_s
         a, b = max(0.0, float(start_s) - m), float(end_s) + m
@@ -364,7 +364,7 @@ class Coach:
         before, note = line_prosody(report, chosen, self.store.data_dir / rel if rel else None, fmin_hz=fmin, fmax_hz=fmax)
         focus = {f for _, f, _ in chosen.focus if f}
         rows = []
-        from ..scoring import metric_points
+        from ..rubric import metric_points
 
         for m in a.rubric.tone_metrics.values():
             f = m["field"]

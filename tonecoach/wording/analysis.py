@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from ..errors import ModelNotAvailableError, ToneCoachError
 from ..report import FeedbackItem, Segment, ToneResult
-from ..scoring import Rubric
+from ..rubric import Rubric
 from .balance import priorities, summary, tone_content_mismatches
 from .call import turn_wording
 from .content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content

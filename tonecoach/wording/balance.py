@@ -18,8 +18,8 @@ from typing import Any, Mapping, Sequence
 
 from ..render.fmt import clock
 from ..report import FeedbackItem, MetricScore, Segment
+from ..rubric import Rubric
 from ..rules import category_metric
-from ..scoring import Rubric
 from .call import TurnWording
 
 __all__ = ["tone_content_mismatches", "priorities", "summary"]

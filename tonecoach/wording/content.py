@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 
 from ..render.fmt import clock
 from ..report import FeedbackItem, MetricScore
-from ..scoring import Rubric, score_metrics
+from ..rubric import Rubric, score_metrics
 from .call import TurnWording
 
 __all__ = ["content_values", "score_content", "customer_sentiment", "rewording_feedback", "overall_score"]

@@ -125,7 +125,7 @@ class ReliabilityOptions:
 
     @classmethod
     def from_rubric(cls, data: Any) -> "ReliabilityOptions":
-        """The options of a rubric's ``[content.transcript]`` (a :class:`~tonecoach.scoring.Rubric` or its TOML as a dict)."""
+        """The options of a rubric's ``[content.transcript]`` (a :class:`~tonecoach.analysis.scoring.Rubric` or its TOML as a dict)."""
         data = getattr(data, "data", data)
         t = ((data or {}).get("content", {}) or {}).get("transcript", {}) or {}
         names = set(cls.__dataclass_fields__)

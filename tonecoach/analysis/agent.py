@@ -29,14 +29,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .errors import ToneCoachError
-from .render.fmt import clock
-from .report import AgentDecision, AgentEvidence, Segment
+from ..errors import ToneCoachError
+from ..render.fmt import clock
+from ..report import AgentDecision, AgentEvidence, Segment
 
 __all__ = ["AgentCues", "load_agent_cues", "find_cues", "decide_agent", "speaker_scores", "is_unsure", "unsure_message",
            "question_owners"]
 
-_CUES = Path(__file__).resolve().parent / "data" / "agent_cues.toml"
+_CUES = Path(__file__).resolve().parents[1] / "data" / "agent_cues.toml"
 _QUESTION = re.compile(r"[?？¿;؟]")
 
 

@@ -18,10 +18,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .audio import TARGET_SAMPLE_RATE as SAMPLE_RATE  # faster-whisper's input rate; tonecoach.audio resamples every call to it
-from .errors import ModelNotAvailableError, ToneCoachError
-from .models import ResolvedModel, resolve_whisper_model
-from .report import Word
+from ..errors import ModelNotAvailableError, ToneCoachError
+from ..models import ResolvedModel, resolve_whisper_model
+from ..report import Word
+from .audio import (
+    TARGET_SAMPLE_RATE as SAMPLE_RATE,  # faster-whisper's input rate; tonecoach.analysis.audio resamples every call to it
+)
 
 __all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS", "replace_words",
            "dedupe_segments"]

@@ -12,24 +12,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from .render.fmt import clock
-from .report import FeedbackItem, MetricScore, Segment, Severity, ToneResult, format_target
-from .rubric import DEFAULT_RUBRIC, Rubric, load_rubric
-from .rules import TONE_RULES
+from ..render.fmt import clock
+from ..report import FeedbackItem, Segment, Severity, ToneResult, format_target
+from ..rubric import DEFAULT_RUBRIC, Rubric, load_rubric, metric_points, score_metrics
+from ..rules import TONE_RULES
 
 __all__ = ["Rubric", "load_rubric", "metric_points", "pace_target", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
-
-
-def metric_points(value: float | None, low: float, high: float, tolerance: float) -> float | None:
-    """100 inside [low, high], falling linearly to 0 at ``tolerance`` beyond; None if unmeasured."""
-    if value is None or not math.isfinite(value):
-        return None
-    if low <= value <= high:
-        return 100.0
-    dist = (low - value) if value < low else (value - high)
-    return max(0.0, 100.0 * (1.0 - dist / tolerance))
 
 
 def _fmt(v: float | None, unit: str) -> str:
@@ -51,35 +41,6 @@ def score_tone(values: Mapping[str, float | None], rubric: Rubric, *, evidence: 
 
     score, scored = score_metrics(rubric.tone_metrics, values, describe=describe, evidence=evidence, digits=3)
     return ToneResult(score=score, metrics=tuple(scored), rubric_version=rubric.version)
-
-
-def score_metrics(metrics: Mapping[str, Mapping[str, Any]], values: Mapping[str, float | None], *,
-                  describe: Callable[[float | None, Mapping[str, Any]], str], evidence: Mapping[str, str] | None = None,
-                  digits: int = 3) -> tuple[float | None, list[MetricScore]]:
-    """One :class:`MetricScore` per rubric metric and their weighted mean over the metrics that apply.
-
-    ``describe(value, metric)`` says the value against its target (the start of each metric's evidence);
-    ``evidence[field]``, where given, says what it was measured over; ``digits`` rounds the stored value.
-    The tone and the content scores are both made this way.
-    """
-    evidence = evidence or {}
-    scored: list[MetricScore] = []
-    num = den = 0.0
-    for name, m in metrics.items():
-        v = values.get(m["field"])
-        v = None if v is None or not math.isfinite(float(v)) else float(v)
-        pts = metric_points(v, float(m["low"]), float(m["high"]), float(m["tolerance"]))
-        w = float(m["weight"])
-        ev = describe(v, m) + (f"; {evidence[m['field']]}" if evidence.get(m["field"]) else "")
-        scored.append(MetricScore(
-            name=name, label=m["label"], value=None if v is None else round(v, digits), unit=m["unit"],
-            target_low=float(m["low"]), target_high=float(m["high"]),
-            score=None if pts is None else round(pts, 1), weight=w, source=m["source"], evidence=ev,
-        ))
-        if pts is not None and w > 0:
-            num += w * pts
-            den += w
-    return (round(num / den, 1) if den > 0 else None), scored
 
 
 def _item(seg_start, seg_end, category, severity, message, evidence, speaker, suggestion=None) -> FeedbackItem:

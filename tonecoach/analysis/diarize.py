@@ -44,7 +44,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .report import Word
+from ..report import Word
 
 __all__ = [
     "DiarizationOptions",
@@ -688,7 +688,7 @@ class Diarizer:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    from .speaker_encoder import GE2EEncoder
+                    from ..speaker_encoder import GE2EEncoder
 
                     self._model = GE2EEncoder(threads=self.options.encoder_threads)
         return self._model(mels)

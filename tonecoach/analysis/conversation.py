@@ -1,7 +1,7 @@
 """Conversation metrics team leads ask for, and which speaker is the agent.
 
 Over a call's turns (one speaker each, from stereo channels or from
-:mod:`tonecoach.diarize` on mono audio) :func:`analyze_conversation`
+:mod:`tonecoach.analysis.diarize` on mono audio) :func:`analyze_conversation`
 measures the agent's share of talk time, the longest agent monologue, agent
 interruptions (starting while the customer is mid-sentence; backchannels
 such as "mhm" do not count), overtalk, response latency after the customer
@@ -28,9 +28,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .render.fmt import clock
-from .report import FeedbackItem, Segment
-from .rubric import Rubric, load_rubric
+from ..render.fmt import clock
+from ..report import FeedbackItem, Segment
+from ..rubric import Rubric, load_rubric
 
 __all__ = [
     "Conversation",
@@ -42,7 +42,7 @@ __all__ = [
     "merge_feedback",
 ]
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parents[1] / "data"
 _SENTENCE_END = re.compile(r"[.?!。？！]['\"]?$")
 
 
@@ -127,7 +127,7 @@ def speech_overlaps(segments: Sequence[Segment], *, bridge_s: float = 0.25) -> l
     Each speaker's words are merged into talk spans (pauses under ``bridge_s``
     bridged) and the spans of every pair intersected. On a stereo call this
     is overtalk; on one channel the transcript holds one stream of words, so
-    overlaps there come from :mod:`tonecoach.diarize` instead.
+    overlaps there come from :mod:`tonecoach.analysis.diarize` instead.
     """
     spans: dict[str, list[tuple[float, float]]] = {}
     for s in segments:
@@ -317,7 +317,7 @@ def analyze_conversation(
     samples : np.ndarray, shape (n,), optional
         The call's mono mix at ``sr``, to tell music holds from silence.
     overlaps : sequence of (start_s, end_s, (speaker, speaker))
-        Overtalk found in the audio (:mod:`tonecoach.diarize` on mono calls);
+        Overtalk found in the audio (:mod:`tonecoach.analysis.diarize` on mono calls);
         overlaps of the words themselves are added here.
     language : str, optional
         ISO 639-1 code, for the backchannel list.

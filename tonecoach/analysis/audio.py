@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Union
 
 import numpy as np
 
-from .errors import AudioDecodeError, AudioError, AudioTooLongError, AudioTooShortError
+from ..errors import AudioDecodeError, AudioError, AudioTooLongError, AudioTooShortError
 
 __all__ = ["Audio", "AudioOptions", "load", "load_window", "SUPPORTED_FORMATS", "TARGET_SAMPLE_RATE"]
 

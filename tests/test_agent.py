@@ -127,9 +127,9 @@ def test_three_voices_keep_the_agent_role_on_the_agent():
     d = decide_agent(segs, ["S1", "S2", "S3"], language="en")
     assert d.speaker == "S1" and set(d.probabilities) == {"S1", "S2", "S3"}
     assert d.probabilities["S2"] == min(d.probabilities.values())
-    from tonecoach.analyzer import _role
+    from tonecoach.analysis.agent import role
 
-    assert [_role(i, d, ["S1", "S2", "S3"]) for i in ("S1", "S2", "S3")] == ["agent", "customer", "unknown"]
+    assert [role(i, d, ["S1", "S2", "S3"]) for i in ("S1", "S2", "S3")] == ["agent", "customer", "unknown"]
 
 
 def test_forced_speaker_and_no_speech():

@@ -123,13 +123,13 @@ def test_agent_channel_option_overrides(analyzer):
 
 
 def test_redaction_applies_to_stored_segment_text_and_words():
-    from tonecoach.analyzer import _redact
+    from tonecoach.analysis.turns import redacted
     from tonecoach.report import Segment, Word
 
     toks = "my card is 4111 1111 1111 1111 and mail anna@example.com".split()
     words = tuple(Word(t, i * 0.5, i * 0.5 + 0.4, 0.9) for i, t in enumerate(toks))
     seg = Segment(0.0, 6.0, "S1", " ".join(toks), words)
-    (out,) = _redact([seg])
+    (out,) = redacted([seg])
     assert "4111" not in out.text and "anna@example.com" not in out.text
     assert "[CARD]" in out.text and "[EMAIL]" in out.text
     assert all("4111" not in w.text for w in out.words)
@@ -194,7 +194,8 @@ def test_syllables_are_counted_by_the_calls_language():
 
     from tonecoach.analysis import prosody as P
     from tonecoach.analysis.diarize import DiarizationOptions
-    from tonecoach.analyzer import Analyzer, AnalyzerOptions, _phrases
+    from tonecoach.analysis.prosody import phrases
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
     from tonecoach.wording.call import WordingOptions
 
     opts = AnalyzerOptions(diarization=DiarizationOptions(enabled=False), wording=WordingOptions(enabled=False),
@@ -216,7 +217,7 @@ def test_syllables_are_counted_by_the_calls_language():
         (sp,) = rep.speakers
         assert sp.prosody["syllables_per_s"] * sp.talk_time_s == pytest.approx(mine, abs=0.01)
         # long turns cut into phrases for feedback count by the same rule
-        first, nxt, *_ = _phrases([replace(seg, words=ws)], seg.speaker, {seg.speaker: type("C", (), {"raw": voice})},
+        first, nxt, *_ = phrases([replace(seg, words=ws)], seg.speaker, {seg.speaker: type("C", (), {"raw": voice})},
                                   {seg.speaker: (P.pitch_track(voice, sr=SR), P.energy_track(voice, sr=SR))}, SR, 1.5,
                                   language=lang)
         n_syl = sum(P.count_syllables(w.text, language=lang) for w in first.words)

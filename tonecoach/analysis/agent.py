@@ -1,5 +1,8 @@
 """Which speaker is the agent: decided from the whole call's evidence, with a calibrated confidence.
 
+:func:`choose_agent` is the stage: a person's choice (``--agent-channel``, ``--agent-speaker``) or
+:func:`decide_agent` over the voices heard, and each speaker's role from it (:func:`role`).
+
 The evidence is data (``data/agent_cues.toml``, per language): who offers
 help, who names the company or speaks for it, who asks the other for their
 details (name, account number, date of birth...), who thanks the other for
@@ -27,14 +30,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ..errors import ToneCoachError
 from ..render.fmt import clock
 from ..report import AgentDecision, AgentEvidence, Segment
 
+if TYPE_CHECKING:
+    from .channels import Channel
+
 __all__ = ["AgentCues", "load_agent_cues", "find_cues", "decide_agent", "speaker_scores", "is_unsure", "unsure_message",
-           "question_owners"]
+           "question_owners", "AgentOptions", "AgentChoice", "choose_agent", "role"]
 
 _CUES = Path(__file__).resolve().parents[1] / "data" / "agent_cues.toml"
 _QUESTION = re.compile(r"[?？¿;؟]")
@@ -330,3 +336,79 @@ def unsure_message(decision: AgentDecision) -> str:
         return f"no agent to coach: {decision.reason}"
     return (f"Is {decision.speaker} the agent? tonecoach is not sure ({decision.confidence:.0%}): {decision.reason}. "
             "If not, choose the agent's speaker (--agent-speaker, or 'Who is the agent?' in the web app).")
+
+
+# -- the stage: the person's choice, or the evidence ---------------------------------------------
+
+_SIDES = ("auto", "left", "right")
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """Who the agent is, where a person says so.
+
+    Attributes
+    ----------
+    channel : {"auto", "left", "right"}
+        Which channel of a stereo call is the agent.
+    speaker : str or None
+        Which speaker is the agent (``S1``, ``S2``... on a mono call, ``left``/``right`` on a stereo one);
+        None decides from the evidence.
+    """
+
+    channel: str = "auto"
+    speaker: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.channel not in _SIDES:
+            raise ToneCoachError(f"--agent-channel must be auto, left or right, not '{self.channel}'")
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    """The agent stage's result: the decision, the speaker a person named (if any), and what to warn about."""
+
+    decision: AgentDecision
+    forced: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def choose_agent(channels: Sequence[Channel], segments: Sequence[Segment], *, language: str | None,
+                 options: AgentOptions = AgentOptions(), speaker: str | None = None) -> AgentChoice:
+    """The agent: ``--agent-channel``, ``--agent-speaker`` (``speaker`` for this call, else ``options.speaker``),
+    or the call's evidence (:func:`decide_agent`) among the voices heard."""
+    forced = speaker or options.speaker
+    ids = [c.id for c in channels]
+    side = options.channel
+    if len(ids) > 1 and side in ids and forced not in ids:
+        decision = AgentDecision(side, "option", f"--agent-channel {side}", 1.0)
+    else:
+        # a channel without a word (the agent on hold, say) is nobody to coach: decide among the voices heard
+        heard = [c for c in channels if any(s.speaker == c.id for s in segments)] or list(channels)
+        if forced in ids and forced not in {c.id for c in heard}:
+            heard = list(channels)
+        # one voice on one channel of a two-channel call may be either party; a one-voice recording is practice
+        single = "stereo" if len(heard) == 1 and heard[0].index is not None else "mono"
+        decision = decide_agent(segments, [c.id for c in heard], language=language, forced=forced, single_voice=single)
+    warnings = []
+    if is_unsure(decision):
+        warnings.append(unsure_message(decision))
+    if forced and forced not in ids:
+        warnings.append(f"--agent-speaker {forced} names no speaker of this call "
+                        f"({', '.join(ids)}); the agent was chosen from the evidence")
+    return AgentChoice(decision, forced, tuple(warnings))
+
+
+def role(speaker: str, agent: AgentDecision, ids: Sequence[str]) -> str:
+    """agent, customer or unknown: with three or more voices the least agent-like of the others is the customer."""
+    if speaker == agent.speaker:
+        return "agent"
+    others = [i for i in ids if i != agent.speaker]
+    if agent.method == "customer-only":  # the voice heard is the customer; a silent channel is nobody known
+        return "customer" if speaker in agent.probabilities else "unknown"
+    if len(ids) == 2:
+        return "customer"
+    if agent.probabilities and len(others) > 1:
+        least = min(others, key=lambda i: (agent.probabilities.get(i, 1.0), others.index(i)))
+        return "customer" if speaker == least else "unknown"
+    return "unknown"

@@ -21,12 +21,13 @@ import numpy as np
 from ..errors import ModelNotAvailableError, ToneCoachError
 from ..models import ResolvedModel, resolve_whisper_model
 from ..report import Word
-from .audio import (
-    TARGET_SAMPLE_RATE as SAMPLE_RATE,  # faster-whisper's input rate; tonecoach.analysis.audio resamples every call to it
-)
+
+# faster-whisper's input rate; tonecoach.analysis.audio resamples every call to it
+from .audio import TARGET_SAMPLE_RATE as SAMPLE_RATE
+from .channels import ChannelOptions, Channels, keep_own_words
 
 __all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS", "replace_words",
-           "dedupe_segments"]
+           "dedupe_segments", "Heard", "NO_SPEECH", "transcribe_channels"]
 
 log = logging.getLogger("tonecoach")
 
@@ -524,3 +525,84 @@ def _same_word(a: Word, b: Word, min_overlap: float) -> bool:
     overlap = min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
     shorter = max(1e-3, min(a.end_s - a.start_s, b.end_s - b.start_s))
     return overlap / shorter >= min_overlap and _norm_word(a.text) == _norm_word(b.text) != ""
+
+
+# -- the stage: every channel of a call ------------------------------------------------------
+
+NO_SPEECH = "no speech detected"
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What was heard on each channel of a call (the transcription stage's result).
+
+    Attributes
+    ----------
+    words : dict channel id -> list of Word
+        Each channel's words, the other party's bleed and echoes removed.
+    language, language_probability : str or None, float
+        The call's language: forced (probability 1), or detected on the loudest channel.
+    language_forced : bool
+        The language was given, not detected.
+    segments : dict channel id -> list of (start_s, end_s, avg_logprob)
+        Whisper's segments per channel, for the transcript checks of the wording stage.
+    dropped : tuple of str
+        Stretches of likely invented text that were dropped.
+    warnings : tuple of str
+        What the report should say about the transcription.
+    """
+
+    words: dict[str, list[Word]]
+    language: str | None
+    language_probability: float
+    language_forced: bool = False
+    segments: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)
+    dropped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_words(self) -> int:
+        return sum(len(v) for v in self.words.values())
+
+    @property
+    def language_warnings(self) -> tuple[str, ...]:
+        """A detected language Whisper was unsure of (the report lists this after the scoring's warnings)."""
+        p = self.language_probability
+        if p and p < 0.5 and not self.language_forced:
+            return (f"language detection is unsure ({self.language} at {p:.0%}); consider --language",)
+        return ()
+
+
+def transcribe_channels(transcriber: Transcriber, channels: Channels, *, sr: int, is_silent: bool,
+                        options: TranscriptionOptions, channel_options: ChannelOptions | None = None,
+                        progress: Callable[[float], None] | None = None) -> Heard:
+    """Transcribe each channel, loudest first (its language is the call's, unless ``options.language`` forces one).
+
+    ``progress(fraction)`` goes from 0 to 1 over all channels, an equal share each.
+    """
+    chans = channels.channels
+    words_by: dict[str, list[Word]] = {c.id: [] for c in chans}
+    lang, lang_p = options.language, 1.0 if options.language else 0.0
+    dropped: list[str] = []
+    asr_segments: dict[str, list[tuple[float, float, float]]] = {}
+    if not is_silent:
+        order = sorted(chans, key=lambda c: -float(np.dot(c.raw, c.raw)))
+        for k, ch in enumerate(order):
+            def part(f: float, k: int = k) -> None:
+                if progress is not None:
+                    progress((k + f) / len(order))
+
+            tr = transcriber.transcribe(ch.for_asr(sr), language=lang, progress=part)
+            if tr.language and not options.language and k == 0:
+                lang, lang_p = tr.language, tr.language_probability
+            dropped.extend(tr.dropped)
+            asr_segments[ch.id] = [(x.start_s, x.end_s, x.avg_logprob) for x in tr.segments]
+            words_by[ch.id] = list(tr.words)
+        words_by = keep_own_words(words_by, chans, sr=sr, options=channel_options or ChannelOptions())
+    warnings = []
+    if dropped:
+        warnings.append(f"{len(dropped)} stretch(es) of likely invented text were dropped (silence or noise)")
+    if not any(words_by.values()):
+        warnings.append(NO_SPEECH)
+    return Heard(words=words_by, language=lang, language_probability=lang_p, language_forced=bool(options.language),
+                 segments=asr_segments, dropped=tuple(dropped), warnings=tuple(warnings))

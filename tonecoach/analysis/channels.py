@@ -5,19 +5,24 @@ party faintly into the other channel ("bleed"): :func:`dominance_mask` finds
 the frames where a channel is much quieter than the other, so that bleed is
 muted before transcription and words heard only as bleed are dropped after it
 (:func:`is_bleed`); a word heard on both channels at once stays on the louder
-one (:func:`drop_echoed_words`). Which party is the agent is decided in
+one (:func:`drop_echoed_words`). :func:`split_channels` is the stage; which party is the agent is decided in
 :mod:`tonecoach.analysis.agent`.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
 import re
-from typing import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..report import Word
+
+if TYPE_CHECKING:
+    from .audio import Audio
 
 __all__ = [
     "frame_db",
@@ -26,7 +31,14 @@ __all__ = [
     "is_bleed",
     "drop_echoed_words",
     "channel_relation",
+    "Channel",
+    "ChannelOptions",
+    "Channels",
+    "keep_own_words",
+    "split_channels",
 ]
+
+log = logging.getLogger("tonecoach")
 
 _BLOCK = 1 << 16  # frames (or 16 x this many samples) per block in whole-channel arithmetic
 
@@ -150,3 +162,86 @@ def channel_relation(left: np.ndarray, right: np.ndarray) -> str:
     var_l, var_r = el - (sl / n) ** 2, er - (sr_ / n) ** 2
     c = (slr / n - sl * sr_ / n**2) / np.sqrt(var_l * var_r) if var_l > 0 and var_r > 0 else 0.0
     return "identical" if c > 0.98 else "separate"
+
+
+# -- the stage: one party per channel ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelOptions:
+    """How the parties are told apart on a two-channel call.
+
+    Attributes
+    ----------
+    bleed_margin_db : float
+        A frame (or a word) this much quieter than on the other channel is the other party's bleed.
+    """
+
+    bleed_margin_db: float = 20.0
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One party's view of the audio: raw samples, and which frames are its own (not bleed)."""
+
+    id: str
+    index: int | None
+    raw: np.ndarray
+    keep: np.ndarray | None = None  # per 20 ms frame; None = all
+
+    def for_asr(self, sr: int) -> np.ndarray:
+        """What to transcribe: the raw samples with the other party's bleed muted (made when needed, not kept)."""
+        return self.raw if self.keep is None else apply_mask(self.raw, self.keep, sr=sr)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The call's channels, each one party (or, for a mono recording, one track of several voices)."""
+
+    channels: tuple[Channel, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def one_voice_track(self) -> bool:
+        """A mono recording (not the one live channel of a two-channel call: that is one party)."""
+        return len(self.channels) == 1 and self.channels[0].index is None
+
+
+def split_channels(audio: Audio, *, options: ChannelOptions = ChannelOptions()) -> Channels:
+    """The parties of ``audio``: one mono track, one live channel, or two channels with their bleed found."""
+    if audio.channels == 1:
+        return Channels((Channel("S1", None, audio.samples[0]),))
+    left, right = audio.samples[0], audio.samples[1]
+    rel = channel_relation(left, right)
+    if rel == "identical":
+        return Channels((Channel("S1", None, audio.mono),), ("both channels carry the same signal; analysed as mono",))
+    if rel == "one-silent":
+        idx = 0 if np.mean(left**2) >= np.mean(right**2) else 1
+        y = audio.samples[idx]
+        name = "left" if idx == 0 else "right"
+        return Channels((Channel(name, idx, y),), (f"only the {name} channel has sound; analysed as one speaker",))
+    sr, m = audio.sample_rate, options.bleed_margin_db
+    keep_l, keep_r = dominance_mask(left, right, sr=sr, margin_db=m), dominance_mask(right, left, sr=sr, margin_db=m)
+    return Channels((Channel("left", 0, left, keep_l), Channel("right", 1, right, keep_r)))
+
+
+def keep_own_words(words_by: dict[str, list[Word]], channels: Sequence[Channel], *, sr: int,
+                   options: ChannelOptions = ChannelOptions()) -> dict[str, list[Word]]:
+    """On a two-channel call, each channel's words without those heard only as the other party's bleed
+    (:func:`is_bleed`) and without the echoes of words said on the other channel (:func:`drop_echoed_words`)."""
+    if len(channels) != 2:
+        return words_by
+    out = dict(words_by)
+    for ch in channels:
+        other = next(c for c in channels if c.id != ch.id)
+        ws = out[ch.id]
+        kept = [w for w in ws if not is_bleed(w, ch.raw, other.raw, sr=sr, margin_db=options.bleed_margin_db)]
+        if len(kept) < len(ws):
+            log.info("%s: dropped %d word(s) heard only as bleed", ch.id, len(ws) - len(kept))
+        out[ch.id] = kept
+    (l_id, l_raw), (r_id, r_raw) = ((c.id, c.raw) for c in channels)
+    before = len(out[l_id]) + len(out[r_id])
+    out[l_id], out[r_id] = drop_echoed_words(out[l_id], out[r_id], l_raw, r_raw, sr=sr)
+    if len(out[l_id]) + len(out[r_id]) < before:
+        log.info("dropped %d word(s) heard on both channels", before - len(out[l_id]) - len(out[r_id]))
+    return out

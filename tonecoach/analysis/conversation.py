@@ -276,6 +276,7 @@ class Conversation:
     metrics: Mapping[str, Any]
     feedback: tuple[FeedbackItem, ...] = ()
     holds: tuple[Hold, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.metrics)

@@ -39,15 +39,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
 from ..report import Word
 
+if TYPE_CHECKING:
+    from .channels import Channel
+
 __all__ = [
     "DiarizationOptions",
+    "Voices",
+    "split_voices",
     "SpeakerTurn",
     "Overlap",
     "Diarization",
@@ -706,3 +711,38 @@ class Diarizer:
         d = diarize_embeddings(emb, spans, speech, duration, o)
         log.info("diarization: %d speaker(s), %d overlap(s) (%s)", d.n_speakers, len(d.overlaps), d.evidence.get("decision"))
         return d
+
+
+# -- the stage: each word of a mono call to one voice ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Voices:
+    """The call's speakers after diarization: each one's words and audio (the diarize stage's result).
+
+    Attributes
+    ----------
+    words : dict speaker id -> list of Word
+    channels : tuple of Channel
+        One per speaker; the voices diarized from one mono track share its samples.
+    diarization : Diarization or None
+        Who spoke when, where a mono call was diarized.
+    warnings : tuple of str
+    """
+
+    words: dict[str, list[Word]]
+    channels: tuple[Channel, ...]
+    diarization: Diarization | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def split_voices(words: dict[str, list[Word]], channels: Sequence[Channel], diarization: Diarization | None) -> Voices:
+    """The speakers of a call: on a diarized mono track each word goes to its voice (:func:`assign_words`),
+    one channel per voice heard; otherwise (or when one voice was heard) the channels as they are."""
+    if diarization is None:
+        return Voices(words, tuple(channels))
+    (track,) = channels
+    by_voice = assign_words(words[track.id], diarization)
+    if len(by_voice) > 1:
+        return Voices(by_voice, tuple(replace(track, id=s) for s in by_voice), diarization)
+    return Voices(words, tuple(channels), diarization)

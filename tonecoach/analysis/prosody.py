@@ -1,5 +1,9 @@
 """Prosody features: pure functions over samples and word timings, librosa-style.
 
+The stage (at the end): :func:`tracks_of` (pitch and energy of each signal, run beside the transcription)
+and :func:`measure_call` (each turn's and each speaker's prosody); :func:`phrases` cuts the agent's long
+turns into phrases with their own prosody, for feedback.
+
 Arrays in, a small frozen dataclass out, keyword-only options, units in the
 names. No I/O, no model state. Every function tolerates empty and all-silent
 input and answers NaN/None fields instead of raising.
@@ -23,17 +27,24 @@ from __future__ import annotations
 import logging
 import math
 import unicodedata
-from dataclasses import dataclass, fields
-from typing import Any, Protocol, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
 
+from ..report import Segment, Speaker
+from .turns import join_words, split_phrases
+
+if TYPE_CHECKING:
+    from .channels import Channel
+
 __all__ = [
     "PitchTrack", "PitchStats", "EnergyTrack", "EnergyStats", "RateStats", "PauseStats", "TurnProsody",
     "pitch_track", "pitch_stats", "energy_track", "energy_stats", "count_syllables", "speaking_rate",
     "pause_stats", "end_intonation", "clipping_ratio", "snr_estimate_db", "turn_prosody",
+    "ProsodyOptions", "CallProsody", "tracks_of", "measure_call", "speaker_prosody", "phrases",
 ]
 
 logger = logging.getLogger("tonecoach")
@@ -725,3 +736,145 @@ def turn_prosody(
         duration_s=max(0.0, float(end_s - start_s)),
         n_words=rate.n_words,
     )
+
+
+# -- the stage: a call's turns and speakers --------------------------------------------------------
+
+#: A signal's pitch and energy tracks.
+Tracks = tuple[PitchTrack, EnergyTrack]
+
+
+@dataclass(frozen=True)
+class ProsodyOptions:
+    """How a call's prosody is measured.
+
+    Attributes
+    ----------
+    pitch_fmin_hz, pitch_fmax_hz : float
+        The pitch tracker's search range.
+    """
+
+    pitch_fmin_hz: float = 65.0
+    pitch_fmax_hz: float = 400.0
+
+
+@dataclass(frozen=True)
+class CallProsody:
+    """The prosody stage's result: the turns with their prosody, the speakers with theirs, and the tracks.
+
+    Attributes
+    ----------
+    segments : tuple of Segment
+        The turns, each with its ``prosody`` (:class:`TurnProsody` as a dict).
+    speakers : tuple of Speaker
+    tracks : dict speaker id -> (PitchTrack, EnergyTrack)
+        Empty for a call with no words.
+    warnings : tuple of str
+    """
+
+    segments: tuple[Segment, ...]
+    speakers: tuple[Speaker, ...]
+    tracks: Mapping[str, Tracks]
+    warnings: tuple[str, ...] = ()
+
+
+def tracks_of(signals: Sequence[np.ndarray], *, sr: int, options: ProsodyOptions = ProsodyOptions()) -> dict[int, Tracks]:
+    """Pitch and energy tracks of each signal, by ``id`` (the speakers diarized from one signal share it)."""
+    return {id(y): (pitch_track(y, sr=sr, fmin_hz=options.pitch_fmin_hz, fmax_hz=options.pitch_fmax_hz),
+                    energy_track(y, sr=sr)) for y in signals}
+
+
+def measure_call(channels: Sequence[Channel], segments: Sequence[Segment], by_signal: Mapping[int, Tracks], *,
+                 roles: Mapping[str, str], sr: int, language: str | None) -> CallProsody:
+    """Each turn's prosody and each speaker's (``by_signal`` from :func:`tracks_of`; empty when no words)."""
+    tracks = {c.id: by_signal[id(c.raw)] for c in channels} if by_signal else {}
+    by_id = {c.id: c for c in channels}
+    segs = tuple(replace(s, prosody=turn_prosody(by_id[s.speaker].raw, sr=sr, words=s.words, start_s=s.start_s,
+                                                 end_s=s.end_s, pitch=tracks[s.speaker][0], energy=tracks[s.speaker][1],
+                                                 language=language).to_dict()) for s in segments)
+    speakers = []
+    for c in channels:
+        mine = [s for s in segs if s.speaker == c.id]
+        sp = speaker_prosody(c.raw, mine, tracks.get(c.id), sr, language=language) if mine else {}
+        speakers.append(Speaker(id=c.id, role=roles[c.id], talk_time_s=round(sum(s.end_s - s.start_s for s in mine), 2),
+                                channel=c.index, prosody=sp))
+    return CallProsody(segs, tuple(speakers), tracks)
+
+
+def _concat_tracks(tracks: Sequence[PitchTrack]) -> PitchTrack:
+    if not tracks:
+        return PitchTrack(np.zeros(0), np.zeros(0), np.zeros(0, bool), 0.01)
+    return PitchTrack(
+        times_s=np.concatenate([t.times_s for t in tracks]),
+        f0_hz=np.concatenate([t.f0_hz for t in tracks]),
+        voiced=np.concatenate([t.voiced for t in tracks]),
+        hop_s=tracks[0].hop_s,
+    )
+
+
+def speaker_prosody(raw: np.ndarray, segs: Sequence[Segment], tracks: Tracks, sr: int, *,
+                    language: str | None = None) -> dict[str, Any]:
+    """Whole-speaker prosody: rates over all turns' words (syllables counted by ``language``'s rule), pitch and energy
+    over all turn frames. ``raw`` is the speaker's signal."""
+    pitch, energy = tracks
+    words = [w for s in segs for w in s.words]
+    talk = sum(s.end_s - s.start_s for s in segs)
+    n_syl = sum(count_syllables(w.text, language=language) for w in words)
+    pauses = [pause_stats(s.words) for s in segs]
+    pause_time = sum(p.mean_s * p.count for p in pauses if p.count and math.isfinite(p.mean_s))
+    pst = pitch_stats(_concat_tracks([pitch.slice(s.start_s, s.end_s) for s in segs]))
+    e_sl = [energy.slice(s.start_s, s.end_s) for s in segs]
+    est = energy_stats(EnergyTrack(np.concatenate([e.times_s for e in e_sl]), np.concatenate([e.level_db for e in e_sl]),
+                                   energy.hop_s))
+    spans = [raw[int(s.start_s * sr): int(s.end_s * sr)] for s in segs]
+    y = np.concatenate(spans) if spans else np.zeros(0, np.float32)
+    over2 = sum(p.count_over_2s for p in pauses)
+    out = {
+        "words_per_minute": 60.0 * len(words) / talk if talk > 0 else None,
+        "syllables_per_s": n_syl / talk if talk > 0 else None,
+        "articulation_rate_syl_per_s": n_syl / (talk - pause_time) if talk - pause_time > 0 else None,
+        "pause_count": sum(p.count for p in pauses),
+        "pause_longest_s": max((p.longest_s for p in pauses if p.count), default=0.0),
+        "pause_count_over_2s": over2,
+        "pauses_over_2s_per_min": over2 / (talk / 60.0) if talk > 0 else None,
+        "pitch_median_hz": pst.median_hz,
+        "pitch_sd_semitones": pst.sd_semitones,
+        "pitch_range_semitones": pst.range_semitones,
+        "voiced_ratio": pst.voiced_ratio,
+        "energy_dbfs": est.level_dbfs,
+        "energy_sd_db": est.sd_db,
+        "clipping_percent": 100.0 * clipping_ratio(y) if y.size else None,
+        "snr_db": snr_estimate_db(raw, sr=sr),
+        "n_words": len(words),
+        "talk_time_s": talk,
+    }
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else (round(v, 4) if isinstance(v, float) else v))
+            for k, v in out.items()}
+
+
+def phrases(segs: Sequence[Segment], agent: str | None, channels: Mapping[str, Any], tracks: Mapping[str, Tracks],
+            sr: int, max_s: float, *, language: str | None = None) -> list[Segment]:
+    """The agent's turns, long ones cut into phrases, each with its own prosody (for feedback).
+
+    ``channels`` maps each speaker to its channel (anything with the speaker's samples as ``raw``).
+    """
+    out = []
+    for s in segs:
+        if s.speaker != agent:
+            continue
+        runs = split_phrases(s.words, max_s=max_s)
+        if len(runs) <= 1:
+            out.append(s)
+            continue
+        pitch, energy = tracks[s.speaker]
+        for k, ws in enumerate(runs):
+            a, b = ws[0].start_s, ws[-1].end_s
+            pro = turn_prosody(channels[s.speaker].raw, sr=sr, words=ws, start_s=a, end_s=b, pitch=pitch, energy=energy,
+                               language=language).to_dict()
+            # the pace of a phrase runs until the next phrase starts, so its pause counts as it does in the turn's pace
+            until = runs[k + 1][0].start_s if k + 1 < len(runs) else b
+            if until > a:
+                pro["words_per_minute"] = 60.0 * len(ws) / (until - a)
+                pro["syllables_per_s"] = sum(count_syllables(w.text, language=language) for w in ws) / (until - a)
+            out.append(Segment(start_s=a, end_s=b, speaker=s.speaker, text=join_words(ws), words=tuple(ws), prosody=pro))
+    return out

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import math
 import statistics
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..render.fmt import clock
 from ..report import FeedbackItem, Segment, Severity, ToneResult, format_target
 from ..rubric import DEFAULT_RUBRIC, Rubric, load_rubric, metric_points, score_metrics
 from ..rules import TONE_RULES
+from .conversation import Conversation, merge_feedback
+from .prosody import Tracks, phrases
 
-__all__ = ["Rubric", "load_rubric", "metric_points", "pace_target", "score_tone", "tone_feedback", "DEFAULT_RUBRIC"]
+if TYPE_CHECKING:
+    from .channels import Channel
+
+__all__ = ["Rubric", "load_rubric", "metric_points", "pace_target", "score_tone", "tone_feedback", "DEFAULT_RUBRIC",
+           "ScoreOptions", "Scored", "score_call", "tone_values"]
 
 
 def _fmt(v: float | None, unit: str) -> str:
@@ -184,3 +191,74 @@ def dead_air(segments: Sequence[Segment], rubric: Rubric) -> list[FeedbackItem]:
                          f"Dead air at {clock(a)}: {b - a:.1f} s with nobody speaking. Fill long waits: say what you are doing.",
                          {"value": round(b - a, 1), "threshold": over, "unit": "s"}, None))
     return out
+
+
+# -- the stage: the agent's tone over the whole call -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """How the call's tone is scored (the targets themselves are the rubric's).
+
+    Attributes
+    ----------
+    phrase_max_s : float
+        Agent turns longer than this are judged phrase by phrase (sentences or pauses), so tone feedback
+        points at a moment.
+    """
+
+    phrase_max_s: float = 12.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The scoring stage's result: the tone score, the call's feedback so far (tone and conversation), warnings."""
+
+    tone: ToneResult
+    feedback: tuple[FeedbackItem, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def score_call(segments: Sequence[Segment], speakers: Sequence[Any], agent: str | None, *, rubric: Rubric,
+               conversation: Conversation | None, channels: Sequence[Channel], tracks: Mapping[str, Tracks], sr: int,
+               duration_s: float, language: str | None, options: ScoreOptions = ScoreOptions()) -> Scored:
+    """Score the agent's tone (:func:`score_tone`) and tell the call's feedback (:func:`tone_feedback`, by
+    phrase, with the conversation's merged in). ``speakers`` are the report's speakers, ``agent`` the agent's id."""
+    heard = bool(segments)
+    agent_sp = next((s for s in speakers if s.role == "agent"), None)
+    values, evidence = tone_values(agent_sp, segments, rubric, conversation)
+    tone = score_tone(values, rubric, evidence=evidence)
+    by_id = {c.id: c for c in channels}
+    units = phrases(segments, agent, by_id, tracks, sr, options.phrase_max_s, language=language) if heard else []
+    feedback = tone_feedback(segments, agent, rubric, call_end_s=duration_s, units=units) if heard else []
+    feedback = merge_feedback(feedback, conversation)
+    warnings = []
+    snr = (agent_sp.prosody.get("snr_db") if agent_sp else None)
+    if snr is not None and snr < 10:
+        warnings.append(f"noisy recording (SNR about {snr:.0f} dB): pitch and energy figures are less reliable")
+    return Scored(tone, tuple(feedback), tuple(warnings))
+
+
+def tone_values(agent: Any, segs: Sequence[Segment], rubric: Rubric, conv: Conversation | None = None) -> tuple[dict, dict]:
+    """The agent's call-level metric values (its speaker prosody and the dead air) and what each was measured over."""
+    if agent is None or not agent.prosody:
+        return {}, {}
+    p = dict(agent.prosody)
+    over = rubric.feedback("dead_air")["seconds_over"]
+    if conv is not None:  # holds are not dead air
+        p["dead_air_count"] = float(len(conv.metrics["dead_air"]))
+    else:
+        p["dead_air_count"] = float(len(dead_air_gaps(segs, over_s=over))) if segs else None
+    n_turns = sum(1 for s in segs if s.speaker == agent.id)
+    talk = p.get("talk_time_s") or 0.0
+    ev = {
+        "words_per_minute": f"{p.get('n_words', 0)} words over {talk:.1f} s of the agent's {n_turns} turn(s)",
+        "pitch_sd_semitones": f"over {talk * (p.get('voiced_ratio') or 0):.1f} s of voiced agent speech"
+                              + (f", median {p['pitch_median_hz']:.0f} Hz" if p.get("pitch_median_hz") else ""),
+        "energy_dbfs": "RMS of the agent's active frames",
+        "energy_sd_db": "spread of the agent's active frames",
+        "pauses_over_2s_per_min": f"{p.get('pause_count_over_2s', 0)} pause(s) over 2 s inside the agent's turns",
+        "clipping_percent": "share of the agent's samples at full scale",
+        "dead_air_count": f"gaps over {over:g} s between any words in the call, holds aside",
+    }
+    return p, ev

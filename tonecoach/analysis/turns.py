@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
 
 from ..report import Segment, Word
 
-__all__ = ["build_turns", "join_words", "split_phrases", "turn_segments"]
+__all__ = ["TurnOptions", "Turns", "build_turns", "find_turns", "join_words", "redacted", "split_phrases",
+           "turn_segments"]
 
 def build_turns(words_by_speaker: dict[str, Sequence[Word]], *, max_gap_s: float = 1.5) -> list[tuple[str, list[Word]]]:
     """Cut each speaker's words into turns and order the turns in time.
@@ -92,4 +94,44 @@ def split_phrases(words: Sequence[Word], *, max_s: float = 12.0, min_s: float = 
             out[-1].extend(cur)  # a short tail joins the phrase before it
         else:
             out.append(cur)
+    return out
+
+
+# -- the stage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TurnOptions:
+    """How words become turns.
+
+    Attributes
+    ----------
+    max_gap_s : float
+        A silence longer than this ends a speaker's turn.
+    """
+
+    max_gap_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class Turns:
+    """The call's turns in time order (the turns stage's result): one :class:`Segment` each, no prosody yet."""
+
+    segments: tuple[Segment, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def find_turns(words_by_speaker: dict[str, Sequence[Word]], *, options: TurnOptions = TurnOptions()) -> Turns:
+    """Each speaker's words cut into turns (:func:`build_turns`), as segments in time order."""
+    return Turns(tuple(turn_segments(build_turns(words_by_speaker, max_gap_s=options.max_gap_s))))
+
+
+def redacted(segments: Sequence[Segment]) -> list[Segment]:
+    """The turns with card numbers, phone numbers and e-mail addresses masked in their text and words."""
+    from ..redact import redact_text, redact_words
+
+    out = []
+    for s in segments:
+        text, _ = redact_text(s.text)
+        out.append(replace(s, text=text, words=tuple(redact_words(s.words))))
     return out

@@ -19,10 +19,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..analysis.steps import span
+
 __all__ = ["Pace", "Tracker", "probe_audio"]
 
-#: where the analyzer's transcription starts and ends on its 0..1 scale (tonecoach.analyzer)
-TRANSCRIBE_FROM, TRANSCRIBE_TO = 0.05, 0.9
+#: where the analyzer's transcription starts and ends on its 0..1 scale (the steps' table, tonecoach.analysis.steps)
+TRANSCRIBE_FROM, TRANSCRIBE_TO = span("transcribe")
 
 
 class Pace:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._version import __version__
-from .analysis.agent import AgentChoice, AgentOptions, choose_agent, role
+from .analysis.agent import AgentChoice, AgentOptions, choose_agent
 from .analysis.asr import NO_SPEECH, Heard, Transcriber, TranscriptionOptions, transcribe_channels
 from .analysis.audio import Audio, AudioOptions, load
 from .analysis.channels import ChannelOptions, Channels, split_channels
@@ -162,10 +162,8 @@ class Analyzer:
             turns = step("turns", find_turns, voices.words, options=o.turn_options)
             agent = step("agent", choose_agent, voices.channels, turns.segments, language=heard.language,
                          options=o.agent_options, speaker=agent_speaker)
-            ids = [c.id for c in voices.channels]
-            roles = {i: role(i, agent.decision, ids) for i in ids}
             tracks = step.ahead("pitch_energy", ahead) if heard.n_words else {}
-            pro = step("prosody", measure_call, voices.channels, turns.segments, tracks, roles=roles, sr=sr,
+            pro = step("prosody", measure_call, voices.channels, turns.segments, tracks, roles=agent.roles, sr=sr,
                        language=heard.language)
             conv = step("conversation", self._conversation, audio, voices, pro, agent, heard.language
                         ) if heard.n_words else None
@@ -175,10 +173,7 @@ class Analyzer:
             segs = step("redact", redacted, pro.segments) if o.redact and heard.n_words else list(pro.segments)
             timeline = step("timeline", _timeline, voices.channels, pro.tracks, segs, audio.duration_s,
                             o.timeline_max_points)
-            wording = step("wording", score_wording, segs, pro.speakers, language=heard.language,
-                           transcriber=self.transcriber, model=self.wording_model, rubric=self.rubric, tone=scored.tone,
-                           feedback=scored.feedback, channels={c.id: c for c in voices.channels}, sr=sr,
-                           asr_segments=heard.segments, options=o.wording, redact=o.redact
+            wording = step("wording", self._wording, segs, pro, scored, voices, heard, sr
                            ) if o.wording.enabled and heard.n_words else None
             waited = ahead.waited_s if o.run_ahead else None  # diarize and pitch_energy ran beside the transcription
         report = self._report(audio, parts, heard, voices, agent, pro, conv, scored, segs, timeline, wording, label=label)
@@ -211,6 +206,12 @@ class Analyzer:
                                     samples=audio.mono, sr=audio.sample_rate,
                                     overlaps=[(o.start_s, o.end_s, o.speakers) for o in (dia.overlaps if dia else ())],
                                     language=language, rubric=self.rubric)
+
+    def _wording(self, segs, pro: CallProsody, scored: Scored, voices: Voices, heard: Heard, sr: int) -> Wording:
+        return score_wording(segs, pro.speakers, language=heard.language, transcriber=self.transcriber,
+                             model=self.wording_model, rubric=self.rubric, tone=scored.tone, feedback=scored.feedback,
+                             channels={c.id: c for c in voices.channels}, sr=sr, asr_segments=heard.segments,
+                             options=self.options.wording, redact=self.options.redact)
 
     def _report(self, audio: Audio, parts: Channels, heard: Heard, voices: Voices, agent: AgentChoice, pro: CallProsody, conv,
                 scored: Scored, segs, timeline, wording: Wording | None, *, label: str | None) -> CallReport:

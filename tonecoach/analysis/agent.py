@@ -27,7 +27,7 @@ import math
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, Sequence
@@ -366,9 +366,20 @@ class AgentOptions:
 
 @dataclass(frozen=True)
 class AgentChoice:
-    """The agent stage's result: the decision, the speaker a person named (if any), and what to warn about."""
+    """The agent stage's result: the decision, each speaker's role, the speaker a person named, what to warn about.
+
+    Attributes
+    ----------
+    decision : AgentDecision
+    roles : mapping speaker id -> {"agent", "customer", "unknown"}
+        Every speaker of the call (:func:`role`).
+    forced : str or None
+        The speaker a person named (``--agent-speaker``, or for this call only), whether or not it is one.
+    warnings : tuple of str
+    """
 
     decision: AgentDecision
+    roles: Mapping[str, str] = field(default_factory=dict)
     forced: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -396,7 +407,7 @@ def choose_agent(channels: Sequence[Channel], segments: Sequence[Segment], *, la
     if forced and forced not in ids:
         warnings.append(f"--agent-speaker {forced} names no speaker of this call "
                         f"({', '.join(ids)}); the agent was chosen from the evidence")
-    return AgentChoice(decision, forced, tuple(warnings))
+    return AgentChoice(decision, {i: role(i, decision, ids) for i in ids}, forced, tuple(warnings))
 
 
 def role(speaker: str, agent: AgentDecision, ids: Sequence[str]) -> str:

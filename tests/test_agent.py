@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tonecoach.analysis.agent import decide_agent, find_cues, is_unsure, load_agent_cues, unsure_message
@@ -162,3 +163,27 @@ def test_a_broken_cue_file_is_a_clear_error(tmp_path):
     missing.write_text(text.replace("temperature = 1.0\n", ""), encoding="utf-8")
     with pytest.raises(ToneCoachError, match="the key 'temperature' is missing"):
         load_agent_cues(str(missing))
+
+
+def test_a_bad_agent_channel_is_refused_when_the_analyzer_is_made():
+    from tonecoach.analysis.agent import AgentOptions
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
+
+    with pytest.raises(ToneCoachError, match="--agent-channel must be auto, left or right, not 'middle'"):
+        AgentOptions(channel="middle")
+    with pytest.raises(ToneCoachError, match="--agent-channel must be auto, left or right"):
+        Analyzer(AnalyzerOptions(agent_channel="middle", scorecard=False))
+
+
+def test_the_agent_stage_names_each_speakers_role_and_warns_of_a_speaker_not_in_the_call():
+    from tonecoach.analysis.agent import AgentOptions, choose_agent
+    from tonecoach.analysis.channels import Channel
+
+    segs = [turn("left", 0.0, "Thank you for calling Northwind Energy, how can I help?"),
+            turn("right", 3.0, "Hi, my bill is wrong.")]
+    chans = [Channel("left", 0, np.zeros(10, np.float32)), Channel("right", 1, np.zeros(10, np.float32))]
+    got = choose_agent(chans, segs, language="en", options=AgentOptions(channel="right"))
+    assert got.decision.method == "option" and dict(got.roles) == {"left": "customer", "right": "agent"}
+    odd = choose_agent(chans, segs, language="en", speaker="S9")
+    assert odd.forced == "S9" and odd.decision.speaker == "left"
+    assert any("--agent-speaker S9 names no speaker of this call (left, right)" in w for w in odd.warnings)

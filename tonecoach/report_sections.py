@@ -45,6 +45,13 @@ def _build(cls, d: Mapping[str, Any]):
     return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 
+def _with_duration(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A span's mapping with ``duration_s`` (end minus start) when a hand-written one leaves it out."""
+    if "duration_s" in d or "start_s" not in d or "end_s" not in d:
+        return d
+    return {**d, "duration_s": round(float(d["end_s"]) - float(d["start_s"]), 2)}
+
+
 @dataclass(frozen=True)
 class MetricScore:
     """One rubric metric: the measured value, its target range and the points it earned.
@@ -120,7 +127,7 @@ class Span:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Span":
-        return _build(cls, d)
+        return _build(cls, _with_duration(d))
 
 
 @dataclass(frozen=True)
@@ -130,12 +137,12 @@ class HoldSpan:
     start_s: float
     end_s: float
     duration_s: float
-    kind: str
+    kind: str = "silence"
     level_dbfs: float | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "HoldSpan":
-        return _build(cls, d)
+        return _build(cls, _with_duration(d))
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,7 @@ class Overlap:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Overlap":
+        d = _with_duration(d)
         return cls(start_s=d["start_s"], end_s=d["end_s"], duration_s=d["duration_s"],
                    speakers=tuple(d.get("speakers") or ()), started_by=d.get("started_by"))
 
@@ -163,8 +171,8 @@ class Interruption:
 
     at_s: float
     speaker: str
-    interrupted: str | None
-    overlap_s: float
+    interrupted: str | None = None
+    overlap_s: float = 0.0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Interruption":
@@ -316,6 +324,9 @@ class ContentResult:
     rewording_count: int = 0
     mismatch_count: int = 0
     rubric_version: str = ""
+    #: free-form content feedback (``{"message", "start_s"}`` or text) a report made elsewhere may carry;
+    #: tonecoach writes none, and JSON leaves the key out when there is none
+    feedback: tuple[Any, ...] = ()
 
     @property
     def work_on_first(self) -> tuple[Mapping[str, Any], ...]:
@@ -334,6 +345,10 @@ class ContentResult:
                 v = [m.to_dict() for m in v]
             elif f.name == "turns":
                 v = [dict(t) for t in v]
+            elif f.name == "feedback":
+                if not v:
+                    continue
+                v = [dict(x) if isinstance(x, Mapping) else x for x in v]
             elif isinstance(v, (OverallScore, TranscriptReliability)):
                 v = v.to_dict() if isinstance(v, OverallScore) else asdict(v)
             out[f.name] = v
@@ -346,4 +361,5 @@ class ContentResult:
         return cls(**plain, transcript=TranscriptReliability.from_dict(d.get("transcript")),
                    metrics=tuple(MetricScore.from_dict(m) for m in d.get("metrics") or ()),
                    overall=OverallScore.from_dict(d.get("overall")), summary=dict(d.get("summary") or {}),
-                   model=dict(d.get("model") or {}), turns=tuple(dict(t) for t in d.get("turns") or ()))
+                   model=dict(d.get("model") or {}), turns=tuple(dict(t) for t in d.get("turns") or ()),
+                   feedback=tuple(d.get("feedback") or ()))

@@ -125,6 +125,7 @@ def test_an_unsure_agent_choice_is_told():
     assert d.first_words.startswith("thank you for calling")
     assert C.agent_doubt(replace(two, agent=replace(two.agent, confidence=0.95))) is None
     assert C.agent_doubt(replace(two, agent=AgentDecision("left", "option", "set to left by ann in the web app", 0.6))) is None
+    assert C.agent_doubt(replace(two, agent=replace(two.agent, set_by="ann", automatic=False))) is None  # a person's
     assert C.agent_doubt(r) is None  # one speaker
     evidence = replace(two, agent=type("D", (), {"speaker": "left", "method": "voice", "reason": "r", "confidence": 0.5,
                                                   "evidence": ["greets first", "talks 60%"]})())

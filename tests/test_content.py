@@ -165,19 +165,19 @@ def test_non_english_call_scores_on_the_translation_when_asked(wording_model) ->
     tone = ToneResult(70.0)
     content, fb = analyze_wording(segs, roles=ROLES, language="pl", model=wording_model, translations=tr,
                                   rubric=RUBRIC, tone=tone, warnings=warnings)
-    agent = content["turns"][0]
+    agent = content.turns[0]
     assert agent["via_translation"] and agent["model_input"] == "translation" and agent["translation"].startswith("I am")
     assert {m["category"] for m in agent["markers"]} >= {"apology", "empathy", "ownership"}  # Polish lexicon
-    assert content["via_translation"] is True and content["lexicon"] is True
-    assert content["overall"]["score"] is not None and content["score"] is not None
+    assert content.via_translation is True and content.lexicon is True
+    assert content.overall.score is not None and content.score is not None
     # the default: the multilingual model reads the Polish text itself, no warning needed
     w2: list[str] = []
     c2, _ = analyze_wording(segs, roles=ROLES, language="pl", model=wording_model, translations=None, rubric=RUBRIC,
                             tone=tone, warnings=w2)
-    assert c2["turns"][0]["model_input"] == "original" and not c2["via_translation"]
-    assert c2["turns"][0]["politeness"] > 0.5 and not any("untranslated" in w for w in w2)
-    cust = c2["turns"][1]
-    assert cust["sentiment"] is not None and cust["sentiment"] < c2["turns"][0]["sentiment"]  # "To skandal" is negative
+    assert c2.turns[0]["model_input"] == "original" and not c2.via_translation
+    assert c2.turns[0]["politeness"] > 0.5 and not any("untranslated" in w for w in w2)
+    cust = c2.turns[1]
+    assert cust["sentiment"] is not None and cust["sentiment"] < c2.turns[0]["sentiment"]  # "To skandal" is negative
 
 
 def test_language_without_lexicon_is_model_only(wording_model) -> None:
@@ -186,8 +186,8 @@ def test_language_without_lexicon_is_model_only(wording_model) -> None:
     content, _ = analyze_wording(segs, roles=ROLES, language="de", model=wording_model,
                                  translations={0: "Good day, thank you very much for your call."}, rubric=RUBRIC,
                                  tone=ToneResult(None), warnings=warnings)
-    assert content["lexicon"] is False and content["scores"].startswith("model only")
-    assert content["turns"][0]["markers"] == [] and content["turns"][0]["politeness"] is not None
+    assert content.lexicon is False and content.scores.startswith("model only")
+    assert content.turns[0]["markers"] == [] and content.turns[0]["politeness"] is not None
     assert any("no marker lexicon for language 'de'" in w for w in warnings)
 
 
@@ -212,22 +212,22 @@ def test_sample_calls_content(sample_reports) -> None:
     warm, flat = sample_reports.get("warm_agent.flac"), sample_reports.get("flat_rushed_agent.flac")
     stereo = sample_reports.get("stereo_call_8k.wav")
     assert warm and flat and stereo, "the bundled samples are part of the repository"
-    assert warm.content["score"] > flat.content["score"] + 20
-    assert warm.content["overall"]["score"] > flat.content["overall"]["score"]
+    assert warm.content.score > flat.content.score + 20
+    assert warm.content.overall.score > flat.content.overall.score
     cats = {f.category for f in flat.feedback}
     assert {"wording_dismissive", "wording_blame"} <= cats
     assert all(f.suggestion for f in flat.feedback if f.category.startswith("wording_"))
     c = stereo.content
-    metrics = {m["name"]: m for m in c["metrics"]}
-    assert metrics["greeting"]["score"] == 100.0 and metrics["closing"]["score"] == 100.0
+    metrics = {m.name: m for m in c.metrics}
+    assert metrics["greeting"].score == 100.0 and metrics["closing"].score == 100.0
     # the customer's complaint is found; whether the agent's empathy is depends on the ASR of this synthetic voice
-    assert "customer upset at" in metrics["empathy"]["evidence"]
-    for t in c["turns"]:
+    assert "customer upset at" in metrics["empathy"].evidence
+    for t in c.turns:
         for m in t["markers"]:
             assert t["start_s"] - 0.5 <= m["start_s"] <= m["end_s"] <= t["end_s"] + 0.5
-    assert c["customer"] is not None and c["summary"]["balance"]
-    assert len(c["summary"]["work_on_first"]) <= 3
-    assert all(0 <= t["politeness"] <= 1 for t in c["turns"] if t["politeness"] is not None)
+    assert c.customer is not None and c.summary["balance"]
+    assert len(c.work_on_first) <= 3
+    assert all(0 <= t["politeness"] <= 1 for t in c.turns if t["politeness"] is not None)
 
 
 @pytest.mark.shared_data
@@ -237,10 +237,10 @@ def test_real_german_speech_is_scored_directly(analyzer, shared_data) -> None:
     rep = analyzer.analyze(str(shared_data / "speech_multilingual" / "leopard_test_de.wav"))
     assert rep.language.code == "de"
     c = rep.content
-    assert c["lexicon"] is False and c["scores"].startswith("model only")
-    agent = [t for t in c["turns"] if t["role"] == "agent"]
+    assert c.lexicon is False and c.scores.startswith("model only")
+    agent = [t for t in c.turns if t["role"] == "agent"]
     assert agent and all(t["markers"] == [] for t in agent)
-    assert c["via_translation"] is False
+    assert c.via_translation is False
     t = agent[0]
     assert t["model_input"] == "original" and "translation" not in t and 0 <= t["politeness"] <= 1
     assert t["transcript"]["reliable"] is True and t["transcript"]["mean_word_probability"] > 0.5

@@ -326,9 +326,9 @@ def test_ninety_percent_silence_call_reports_a_silent_hold(analyzer):
     y[54 * SR: 54 * SR + len(second)] = second
     r = analyzer.analyze(y, sample_rate=SR)
     assert r.segments and len(r.speakers) == 1  # one voice: the agent
-    holds = r.conversation["holds"]
-    assert [h["kind"] for h in holds] == ["silence"] and holds[0]["duration_s"] > 45
-    assert r.conversation["dead_air"] == [] and "hold" in {f.category for f in r.feedback}
+    holds = r.conversation.holds
+    assert [h.kind for h in holds] == ["silence"] and holds[0].duration_s > 45
+    assert r.conversation.dead_air == () and "hold" in {f.category for f in r.feedback}
 
 
 def music(seconds: float) -> np.ndarray:
@@ -351,11 +351,11 @@ def music_hold_report(analyzer):
 
 def test_long_music_on_hold_is_a_hold_not_a_speaker(music_hold_report):
     r, hold_start = music_hold_report
-    holds = r.conversation["holds"]
-    assert [h["kind"] for h in holds] == ["music"], holds
-    assert abs(holds[0]["start_s"] - hold_start) < 1.5 and abs(holds[0]["end_s"] - (hold_start + 40.0)) < 1.5
+    holds = r.conversation.holds
+    assert [h.kind for h in holds] == ["music"], holds
+    assert abs(holds[0].start_s - hold_start) < 1.5 and abs(holds[0].end_s - (hold_start + 40.0)) < 1.5
     assert len(r.speakers) == 2 and all(s.talk_time_s > 0 for s in r.speakers)
-    assert r.conversation["dead_air"] == []
+    assert r.conversation.dead_air == ()
     assert "hold" in {f.category for f in r.feedback} and "dead_air" not in {f.category for f in r.feedback}
     words_in_hold = [w for s in r.segments for w in s.words if hold_start + 1 < w.start_s < hold_start + 39]
     assert len(words_in_hold) <= 2  # no invented speech over the music

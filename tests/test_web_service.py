@@ -318,6 +318,8 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         entry, after, _ = coach.open(u["ann"], rid)
         assert after.agent.speaker == other and after.agent.method == "option"
         assert "by lee in the web app" in after.agent.reason and f"automatic choice was {auto}" in after.agent.reason
+        assert after.agent.set_by == "lee" and after.agent.automatic is False
+        assert after.agent.automatic_choice == before.agent.described() and before.agent.automatic
         assert after.options["agent_speaker"] == other
         from tonecoach.render.web import agent_choices, agent_info
 
@@ -341,6 +343,7 @@ def test_correcting_the_agent_scores_the_call_again_and_keeps_the_report(tmp_pat
         _, back, _ = coach.open(u["ann"], rid)
         assert back.agent.speaker == auto and back.agent.reason.startswith(f"set to {auto} by ann in the web app; ")
         assert back.agent.reason.endswith(before.agent.reason + ")") and "lee" not in back.agent.reason
+        assert back.agent.set_by == "ann" and back.agent.automatic_choice == before.agent.described()
         assert back.tone.score == pytest.approx(before.tone.score, abs=2)
     finally:
         coach.store.close()

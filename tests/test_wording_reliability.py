@@ -113,17 +113,19 @@ def test_unreliable_turns_are_not_scored_and_the_content_score_weighs_nothing() 
     warnings: list[str] = []
     content, _ = analyze_wording(segs, roles=ROLES, language="he", model=None, translations=None, rubric=RUBRIC,
                                  tone=ToneResult(70.0), warnings=warnings, checks=checks)
-    t0 = content["turns"][0]
+    t0 = content.turns[0]
     assert t0["unscored"].startswith("transcript unreliable:") and "Latin script" in t0["unscored"]
     assert t0["markers"] == [] and t0["politeness"] is None and t0["transcript"]["reliable"] is False
-    assert content["reliable"] is False and content["transcript"]["unreliable_share"] > 0.5
-    assert content["overall"]["score"] == 70.0 and "weighted 0" in content["overall"]["combined"]
+    assert content.reliable is False and content.transcript.unreliable_share > 0.5
+    assert content.overall.score == 70.0 and "weighted 0" in content.overall.combined
+    assert content.overall.content_weight_used == 0.0 and content.to_dict()["overall"]["content_weight_used"] == 0.0
     assert any("content score unreliable" in w for w in warnings) and any("not scored for wording" in w for w in warnings)
     # the same call with a trustworthy transcript: content counts
     ok = [seg("A", 0.0, "שלום, אני מצטערת על העיכוב, זה לא יקרה שוב"), segs[1], segs[2]]
     c2, _ = analyze_wording(ok, roles=ROLES, language="he", model=None, translations=None, rubric=RUBRIC,
                             tone=ToneResult(70.0), warnings=[], checks=check_turns(ok, language="he"))
-    assert c2["reliable"] is True and "weighted 0" not in c2["overall"]["combined"]
+    assert c2.reliable is True and "weighted 0" not in c2.overall.combined
+    assert "content_weight_used" not in c2.to_dict()["overall"]  # only when the content side was left out
 
 
 def test_html_report_shows_unscored_turns_and_the_customer_turns_behind_the_shift(wording_model) -> None:
@@ -137,10 +139,10 @@ def test_html_report_shows_unscored_turns_and_the_customer_turns_behind_the_shif
     assert [c.reliable for c in checks] == [True, True, True, True, False]  # Cyrillic in a Polish call
     content, fb = analyze_wording(segs, roles=ROLES, language="pl", model=wording_model, translations=None, rubric=RUBRIC,
                                   tone=ToneResult(60.0), warnings=[], checks=checks)
-    cu = content["customer"]
+    cu = content.customer
     assert cu["trend"] == "improved" and cu["end"] > cu["start"]
     assert [t["text"] for t in cu["behind_shift"]["start"]] == ["To skandal, znowu nie działa internet!"]
-    assert content["reliable"] is True  # one short agent turn of three is unreliable
+    assert content.reliable is True  # one short agent turn of three is unreliable
     rep = CallReport(audio=AudioInfo("pl.wav", 20.0, 16000, 2), language=LanguageInfo("pl", 0.99), models={},
                      speakers=(Speaker("A", "agent", 12.0, 0), Speaker("C", "customer", 8.0, 1)), segments=tuple(segs),
                      tone=ToneResult(60.0), feedback=tuple(fb), content=content)

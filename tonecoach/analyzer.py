@@ -33,7 +33,7 @@ from .analysis.scoring import Rubric, Scored, ScoreOptions, load_rubric, score_c
 from .analysis.steps import Progress, Steps
 from .analysis.turns import TurnOptions, find_turns, redacted
 from .analysis.wording import Wording, score_wording
-from .report import AudioInfo, CallReport, LanguageInfo
+from .report import AudioInfo, CallReport, LanguageInfo, Timeline
 from .wording.call import WordingOptions
 from .wording.model import WordingModel
 
@@ -239,7 +239,7 @@ class Analyzer:
             options={**o.to_dict(), "agent_speaker": agent.forced, "rubric_version": self.rubric.version,
                      "rubric_path": self.rubric.path},
             timeline=timeline,
-            conversation=None if conv is None else {**conv.to_dict(), "diarization": dia.to_dict() if dia else None},
+            conversation=None if conv is None else conv.section(diarization=dia.to_dict() if dia else None),
             content=wording.content if wording else None,
             tonecoach_version=__version__,
             created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -320,13 +320,14 @@ def _answer(card, report: CallReport) -> dict[str, Any]:
     return evaluate(card, report).to_dict()
 
 
-def _timeline(channels, tracks, segs, duration_s: float, max_points: int) -> dict[str, Any]:
+def _timeline(channels, tracks, segs, duration_s: float, max_points: int) -> Timeline:
     """Pitch and energy per speaker on a coarse grid, pitch shown only inside that speaker's turns."""
     if not tracks:
-        return {}
+        return Timeline()
     hop = max(0.05, duration_s / max(1, max_points))
     grid = np.arange(0.0, duration_s, hop)
-    out: dict[str, Any] = {"hop_s": round(hop, 4), "times_s": [round(float(t), 2) for t in grid], "pitch_hz": {}, "energy_db": {}}
+    pitch_hz: dict[str, tuple[float | None, ...]] = {}
+    energy_db: dict[str, tuple[float | None, ...]] = {}
     for c in channels:
         pitch, energy = tracks[c.id]
         inside = np.zeros(len(grid), bool)
@@ -336,9 +337,10 @@ def _timeline(channels, tracks, segs, duration_s: float, max_points: int) -> dic
         f0 = _resample_track(pitch.times_s, np.where(pitch.voiced, pitch.f0_hz, np.nan), grid, hop)
         f0[~inside] = np.nan
         db = _resample_track(energy.times_s, energy.level_db, grid, hop, how="max")
-        out["pitch_hz"][c.id] = [None if not math.isfinite(v) else round(float(v), 1) for v in f0]
-        out["energy_db"][c.id] = [None if not math.isfinite(v) else round(float(max(v, -90.0)), 1) for v in db]
-    return out
+        pitch_hz[c.id] = tuple(None if not math.isfinite(v) else round(float(v), 1) for v in f0)
+        energy_db[c.id] = tuple(None if not math.isfinite(v) else round(float(max(v, -90.0)), 1) for v in db)
+    return Timeline(hop_s=round(hop, 4), times_s=tuple(round(float(t), 2) for t in grid), pitch_hz=pitch_hz,
+                    energy_db=energy_db)
 
 
 def _resample_track(times: np.ndarray, values: np.ndarray, grid: np.ndarray, hop: float, how: str = "median") -> np.ndarray:

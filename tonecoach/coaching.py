@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .render.fmt import band, clock
-from .report import CallReport, FeedbackItem, Segment
+from .report import CallReport, FeedbackItem, MetricScore, Segment
 from .rules import TONE_RULES, category_field, category_metric, metric_categories
 
 __all__ = [
@@ -153,8 +153,7 @@ def _humanise(name: str) -> str:
 
 def _marker_labels(report: CallReport) -> dict[str, str]:
     out: dict[str, str] = {}
-    c = report.content if isinstance(report.content, Mapping) else {}
-    for t in c.get("turns") or ():
+    for t in report.content.turns if report.content is not None else ():
         if isinstance(t, Mapping):
             for m in t.get("markers") or ():
                 if isinstance(m, Mapping) and m.get("category") and m.get("label"):
@@ -180,9 +179,8 @@ def _metric(report: CallReport, name: str):
     return next((m for m in report.tone.metrics if m.name == name), None)
 
 
-def _content_metrics(report: CallReport) -> dict[str, Mapping[str, Any]]:
-    c = report.content if isinstance(report.content, Mapping) else {}
-    return {str(m.get("name")): m for m in c.get("metrics") or () if isinstance(m, Mapping) and m.get("name")}
+def _content_metrics(report: CallReport) -> dict[str, MetricScore]:
+    return {m.name: m for m in report.content.metrics if m.name} if report.content is not None else {}
 
 
 def _agent_id(report: CallReport) -> str | None:
@@ -337,8 +335,7 @@ def _metric_moment(report: CallReport, name: str) -> tuple[float, float] | None:
         t = turns[-1]
         return max(t.start_s, t.end_s - _OPENING_S), t.end_s
     elif name in ("politeness", "warmth"):
-        c = report.content if isinstance(report.content, Mapping) else {}
-        scored = [(x.get(name), x.get("start_s"), x.get("end_s")) for x in c.get("turns") or ()
+        scored = [(x.get(name), x.get("start_s"), x.get("end_s")) for x in (report.content.turns if report.content else ())
                   if isinstance(x, Mapping) and x.get("role") == "agent" and _finite(x.get(name)) is not None]
         if scored:
             _, a, b = min(scored, key=lambda v: v[0])
@@ -360,8 +357,8 @@ def _metric_row(report: CallReport, side: str, name: str) -> FeedbackView | None
         cm = _content_metrics(report).get(name)
         if cm is None:
             return None
-        label, value, unit = cm.get("label") or _humanise(name), cm.get("value"), cm.get("unit") or ""
-        lo, hi, score, evidence = cm.get("target_low"), cm.get("target_high"), cm.get("score"), cm.get("evidence") or ""
+        label, value, unit = cm.label or _humanise(name), cm.value, cm.unit or ""
+        lo, hi, score, evidence = cm.target_low, cm.target_high, cm.score, cm.evidence or ""
     where = _metric_moment(report, name)
     if where is None:
         return None
@@ -433,9 +430,8 @@ class Summary:
 
 
 def _work_items(report: CallReport) -> list[Mapping[str, Any]]:
-    c = report.content if isinstance(report.content, Mapping) else {}
-    s = c.get("summary") if isinstance(c.get("summary"), Mapping) else {}
-    return [w for w in s.get("work_on_first") or () if isinstance(w, Mapping) and w.get("metric")]
+    work = report.content.work_on_first if report.content is not None else ()
+    return [w for w in work if isinstance(w, Mapping) and w.get("metric")]
 
 
 def _tone_work(report: CallReport, n: int) -> list[dict[str, Any]]:
@@ -448,9 +444,8 @@ def _tone_work(report: CallReport, n: int) -> list[dict[str, Any]]:
 
 def _went_well(report: CallReport) -> SummaryItem | None:
     agent = _agent_id(report)
-    c = report.content if isinstance(report.content, Mapping) else {}
     good = ("empathy", "apology", "gratitude", "ownership", "greeting", "closing")
-    for t in c.get("turns") or ():
+    for t in report.content.turns if report.content is not None else ():
         if not isinstance(t, Mapping) or (agent and t.get("speaker") not in (agent, None)) or t.get("role") not in ("agent", None):
             continue
         for m in t.get("markers") or ():
@@ -463,9 +458,9 @@ def _went_well(report: CallReport) -> SummaryItem | None:
         if band(m.score).name == "good" and m.weight > 0:
             best.append((m.score, m.weight, m.label, fmt(m.value, m.unit), target_text(m.target_low, m.target_high, m.unit)))
     for name, m in _content_metrics(report).items():
-        if band(m.get("score")).name == "good" and (m.get("weight") or 0) > 0 and m.get("unit") != "%":
-            best.append((m["score"], m.get("weight") or 0, m.get("label") or name, fmt(m.get("value"), m.get("unit")),
-                         target_text(m.get("target_low"), m.get("target_high"), m.get("unit"))))
+        if band(m.score).name == "good" and (m.weight or 0) > 0 and m.unit != "%":
+            best.append((m.score, m.weight or 0, m.label or name, fmt(m.value, m.unit),
+                         target_text(m.target_low, m.target_high, m.unit)))
     if not best:
         return None
     score, _, label, value, target = max(best, key=lambda b: (b[0], b[1]))
@@ -537,7 +532,7 @@ def agent_doubt(report: CallReport, *, below: float = 0.8) -> AgentDoubt | None:
     conf = _finite(getattr(a, "confidence", None))
     speaker = getattr(a, "speaker", None)
     method, reason = str(getattr(a, "method", "") or ""), str(getattr(a, "reason", "") or "")
-    if conf is None or method == "option" or " in the web app" in reason:
+    if conf is None or not getattr(a, "automatic", method != "option"):  # a person's choice is not doubted
         return None
     try:
         from .analysis.agent import is_unsure

@@ -11,11 +11,28 @@ from __future__ import annotations
 import enum
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+import re
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, Mapping
+
+from .report_sections import (
+    ContentResult,
+    ConversationMetrics,
+    HoldSpan,
+    Interruption,
+    MetricScore,
+    OverallScore,
+    Overlap,
+    ResponseLatency,
+    Span,
+    Timeline,
+    TranscriptReliability,
+    format_target,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEVERITY_RANK",
     "Severity",
     "Role",
     "Word",
@@ -30,9 +47,19 @@ __all__ = [
     "FeedbackItem",
     "CallReport",
     "format_target",
+    "Timeline",
+    "ConversationMetrics",
+    "ContentResult",
+    "OverallScore",
+    "TranscriptReliability",
+    "Span",
+    "HoldSpan",
+    "Overlap",
+    "Interruption",
+    "ResponseLatency",
 ]
 
-SCHEMA_VERSION = "1.1"  # 1.1: the optional `scorecard`
+SCHEMA_VERSION = "1.2"  # 1.1: the optional `scorecard`; 1.2: `agent.set_by`, `agent.automatic`, `agent.automatic_choice`
 
 
 class Severity(enum.StrEnum):
@@ -63,6 +90,32 @@ def _clean(value: Any) -> Any:
         return [_clean(v) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalar
         return _clean(value.item())
+    return value
+
+
+#: how much each severity counts when the most important feedback is chosen
+SEVERITY_RANK = {"major": 3, "minor": 2, "info": 1}
+
+
+def _number(v: Any) -> float | None:
+    try:
+        return None if v is None else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _finite(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def _plain(value: Any) -> Any:
+    """A field of the report as plain data: the typed sections by their own ``to_dict``, other dataclasses by field."""
+    if isinstance(value, (Timeline, ContentResult, ConversationMetrics)):
+        return value.to_dict()
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     return value
 
 
@@ -179,6 +232,11 @@ class AgentEvidence:
                    float(d.get("weight", 0.0)))
 
 
+#: how reports before schema 1.2 named a person's choice of the agent in ``reason``:
+#: "set to S2 by ann in the web app; the automatic choice was S1 (phrases: ...)"
+_WEB_CHOICE = re.compile(r"^set to .+? by (?P<who>.+?) in the web app(?:; the automatic choice was (?P<was>.*))?$", re.S)
+
+
 @dataclass(frozen=True)
 class AgentDecision:
     """Which speaker is the agent, and why.
@@ -187,6 +245,14 @@ class AgentDecision:
     calls, see the README); ``probabilities`` gives it for every speaker and
     ``evidence`` lists what was weighed. Reports written before the evidence
     was recorded read back with both empty.
+
+    ``automatic`` is True when tonecoach chose from the call's evidence and
+    False for a person's choice (``--agent-channel``, ``--agent-speaker``, the
+    web app); left as None on construction it follows ``method`` (``"option"``
+    is a person's). ``set_by`` names the person who set the agent in the web
+    app (None when tonecoach or a command-line option chose), and
+    ``automatic_choice`` what tonecoach had chosen before that person changed
+    it, as people read it (``"S1 (phrases: ...)"``).
     """
 
     speaker: str | None
@@ -195,47 +261,30 @@ class AgentDecision:
     confidence: float
     evidence: tuple[AgentEvidence, ...] = ()
     probabilities: Mapping[str, float] = field(default_factory=dict)
+    set_by: str | None = None
+    automatic: bool | None = None
+    automatic_choice: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.automatic is None:
+            object.__setattr__(self, "automatic", self.set_by is None and self.method != "option")
+
+    def described(self) -> str:
+        """This choice as a later one names it: ``"S1 (phrases: ...)"``."""
+        return f"{self.speaker} ({self.method}: {self.reason})"
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AgentDecision":
-        return cls(d.get("speaker"), str(d["method"]), str(d["reason"]), float(d.get("confidence", 0.0)),
+        reason = str(d["reason"])
+        set_by, automatic, was = d.get("set_by"), d.get("automatic"), d.get("automatic_choice")
+        if "automatic" not in d:  # before schema 1.2 a person's choice in the web app was only told in the reason
+            m = _WEB_CHOICE.match(reason)
+            if m is not None:
+                set_by, automatic, was = m["who"], False, m["was"]
+        return cls(d.get("speaker"), str(d["method"]), reason, float(d.get("confidence", 0.0)),
                    evidence=tuple(AgentEvidence.from_dict(e) for e in d.get("evidence") or ()),
-                   probabilities={str(k): float(v) for k, v in (d.get("probabilities") or {}).items()})
-
-
-def format_target(low: float | None, high: float | None, unit: str = "") -> str:
-    """A target range as people read it: "120-160 wpm", "-32 to -10 dBFS", "0 count"."""
-    unit = f" {unit}" if unit else ""
-    if low is None or high is None:
-        return f"at least {low:g}{unit}" if low is not None else (f"at most {high:g}{unit}" if high is not None else "none")
-    if low == high:
-        return f"{low:g}{unit}"
-    sep = " to " if low < 0 or high < 0 else "-"
-    return f"{low:g}{sep}{high:g}{unit}"
-
-
-@dataclass(frozen=True)
-class MetricScore:
-    """One rubric metric: the measured value, its target range and the points it earned.
-
-    ``score`` is 0-100 for this metric (100 inside the target range), or
-    ``None`` when the metric could not be measured (then it carries no weight).
-    """
-
-    name: str
-    label: str
-    value: float | None
-    unit: str
-    target_low: float | None
-    target_high: float | None
-    score: float | None
-    weight: float
-    source: str
-    evidence: str
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "MetricScore":
-        return cls(**{f.name: d.get(f.name) for f in fields(cls)})
+                   probabilities={str(k): float(v) for k, v in (d.get("probabilities") or {}).items()},
+                   set_by=set_by, automatic=None if automatic is None else bool(automatic), automatic_choice=was)
 
 
 @dataclass(frozen=True)
@@ -305,14 +354,23 @@ class CallReport:
     timings_s: Mapping[str, float] = field(default_factory=dict)
     agent: AgentDecision | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
-    timeline: Mapping[str, Any] = field(default_factory=dict)
-    content: Mapping[str, Any] | None = None
-    conversation: Mapping[str, Any] | None = None
+    timeline: Timeline = field(default_factory=Timeline)
+    content: ContentResult | None = None
+    conversation: ConversationMetrics | None = None
     #: the QA scorecard answered on the call (:class:`tonecoach.scorecard.ScorecardResult` as a dict), or None
     scorecard: Mapping[str, Any] | None = None
     tonecoach_version: str = ""
     created_at: str = ""
     schema_version: str = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        # plain JSON mappings (a report built by hand, or by code written before these sections were typed)
+        if not isinstance(self.timeline, Timeline):
+            object.__setattr__(self, "timeline", Timeline.from_dict(self.timeline))
+        if self.content is not None and not isinstance(self.content, ContentResult):
+            object.__setattr__(self, "content", ContentResult.from_dict(self.content))
+        if self.conversation is not None and not isinstance(self.conversation, ConversationMetrics):
+            object.__setattr__(self, "conversation", ConversationMetrics.from_dict(self.conversation))
 
     # -- convenience -----------------------------------------------------------------
     @property
@@ -325,10 +383,45 @@ class CallReport:
         """All segment texts joined, in time order."""
         return " ".join(s.text for s in self.segments).strip()
 
+    @property
+    def content_score(self) -> float | None:
+        """The wording (content) score, when the call has one that is a finite number."""
+        return _finite(self.content.score) if self.content is not None else None
+
+    @property
+    def overall_score(self) -> float | None:
+        """Tone and content combined (:attr:`ContentResult.overall`), when the content side was scored."""
+        return _finite(self.content.overall.score) if self.content is not None else None
+
+    def top_feedback(self) -> FeedbackItem | None:
+        """The most important coaching point: the most severe, then the earliest (None without feedback)."""
+        if not self.feedback:
+            return None
+        return min(self.feedback, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.start_s))
+
+    def key_figures(self) -> dict[str, Any]:
+        """The report's key figures, as the store's ``reports`` columns and the batch CSV show them."""
+        agent = self.agent_speaker
+        pros = dict(agent.prosody) if agent else {}
+        top = self.top_feedback()
+        return {
+            "tone_score": _number(self.tone.score),
+            "content_score": _number(self.content.score) if self.content is not None else None,
+            "agent_speaker": agent.id if agent else (self.agent.speaker if self.agent else None),
+            "agent_talk_time_s": _number(agent.talk_time_s) if agent else None,
+            "agent_wpm": _number(pros.get("words_per_minute")),
+            "agent_pitch_sd_semitones": _number(pros.get("pitch_sd_semitones")),
+            "agent_energy_dbfs": _number(pros.get("energy_dbfs")),
+            "language": self.language.code,
+            "n_feedback": len(self.feedback),
+            "top_feedback_category": top.category if top else None,
+            "n_warnings": len(self.warnings),
+        }
+
     # -- serialisation ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (non-finite floats become ``None``)."""
-        return _clean(asdict(self))
+        return _clean({f.name: _plain(getattr(self, f.name)) for f in fields(self)})
 
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
@@ -354,9 +447,9 @@ class CallReport:
             timings_s=dict(d.get("timings_s") or {}),
             agent=AgentDecision.from_dict(agent) if agent else None,
             options=dict(d.get("options") or {}),
-            timeline=dict(d.get("timeline") or {}),
-            content=d.get("content"),
-            conversation=d.get("conversation"),
+            timeline=Timeline.from_dict(d.get("timeline")),
+            content=ContentResult.from_dict(d["content"]) if d.get("content") is not None else None,
+            conversation=ConversationMetrics.from_dict(d["conversation"]) if d.get("conversation") is not None else None,
             scorecard=d.get("scorecard"),  # absent from reports made before scorecards (schema 1.0)
             tonecoach_version=str(d.get("tonecoach_version", "")),
             created_at=str(d.get("created_at", "")),

@@ -29,7 +29,16 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..render.fmt import clock
-from ..report import FeedbackItem, Segment
+from ..report import (
+    ConversationMetrics,
+    FeedbackItem,
+    HoldSpan,
+    Interruption,
+    Overlap,
+    ResponseLatency,
+    Segment,
+    Span,
+)
 from ..rubric import Rubric, load_rubric
 
 __all__ = [
@@ -280,6 +289,25 @@ class Conversation:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.metrics)
+
+    def section(self, *, diarization: Mapping[str, Any] | None = None) -> ConversationMetrics:
+        """The report's ``conversation``: these metrics, typed, with what the speaker separation found."""
+        m = self.metrics
+        return ConversationMetrics(
+            n_speakers=m["n_speakers"], agent=m["agent"], talk_time_s=dict(m["talk_time_s"]),
+            agent_talk_ratio=m["agent_talk_ratio"], longest_agent_monologue_s=m["longest_agent_monologue_s"],
+            longest_agent_monologue_at_s=m["longest_agent_monologue_at_s"],
+            overlaps=tuple(Overlap(o["start_s"], o["end_s"], o["duration_s"], tuple(o["speakers"]), o["started_by"])
+                           for o in m["overlaps"]),
+            overtalk_s=m["overtalk_s"], agent_overtalk_s=m["agent_overtalk_s"],
+            interruptions=tuple(Interruption(**e) for e in m["interruptions"]),
+            agent_interruptions=m["agent_interruptions"], customer_interruptions=m["customer_interruptions"],
+            dead_air=tuple(Span(**g) for g in m["dead_air"]), dead_air_s=m["dead_air_s"], dead_air_share=m["dead_air_share"],
+            holds=tuple(HoldSpan(**h) for h in m["holds"]), hold_s=m["hold_s"],
+            response_latency_s=ResponseLatency(**m["response_latency_s"]), agent_questions=m["agent_questions"],
+            agent_questions_per_min=m["agent_questions_per_min"], thresholds=dict(m["thresholds"]),
+            diarization=None if diarization is None else dict(diarization),
+        )
 
 
 def _every(seconds: float) -> str:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..render.fmt import clock
 from ..report import CallReport
-from ..store import report_metrics, top_feedback
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scorecard import Scorecard, ScorecardResult
@@ -39,7 +38,7 @@ class CallSummary:
 
     @classmethod
     def of(cls, report: CallReport, report_id: int, scorecard: ScorecardResult | None = None) -> CallSummary:
-        top = top_feedback(report)
+        top = report.top_feedback()
         top_s = None
         if top is not None:
             top_s = f"{clock(top.start_s)}-{clock(top.end_s)} [{top.severity}] {top.message}"
@@ -51,7 +50,7 @@ class CallSummary:
             model=str(asr.get("name") if isinstance(asr, dict) else asr),
             rubric_version=report.tone.rubric_version,
             agent_speaker=report.agent.speaker if report.agent else None,
-            metrics=report_metrics(report),
+            metrics=report.key_figures(),
             top_feedback=top_s,
             categories=tuple(f.category for f in report.feedback),
             warnings=tuple(report.warnings),

@@ -117,7 +117,7 @@ def _compare(report: CallReport, label: CallLabel, audio: Path, folder: Path) ->
     out: dict[str, Any] = {
         "duration_s": report.audio.duration_s, "channels": report.audio.channels, "language": lang,
         "voices": len(report.speakers), "tone_score": report.tone.score,
-        "content_score": (report.content or {}).get("score") if isinstance(report.content, dict) else None,
+        "content_score": report.content.score if report.content is not None else None,
         "warnings": list(report.warnings), "repeated_words": repeated_words(report),
         "doubled_words": doubled_words(report),
     }

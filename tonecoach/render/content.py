@@ -23,11 +23,11 @@ def _num(v: Any, fmt: str = "{:.0f}") -> str:
 
 
 def turn_markers(content: Any) -> dict[int, list[Mapping[str, Any]]]:
-    """Segment index -> its markers, from a report's ``content`` mapping (empty when absent)."""
+    """Segment index -> its markers, from a report's ``content`` (empty when absent)."""
     out: dict[int, list[Mapping[str, Any]]] = {}
-    if not isinstance(content, Mapping):
+    if content is None:
         return out
-    for t in content.get("turns") or ():
+    for t in content.turns:
         if isinstance(t, Mapping) and isinstance(t.get("segment"), int):
             out[t["segment"]] = [m for m in t.get("markers") or () if isinstance(m, Mapping)]
     return out
@@ -163,20 +163,20 @@ def _markers(c: Mapping[str, Any]) -> str:
 def content_section(report: Any) -> str:
     """The ``<section id="content">`` of the page ("" when the report has no content side)."""
     c = report.content
-    if not isinstance(c, Mapping):
+    if c is None:
         return ""
     notes = []
-    if c.get("via_translation"):
+    if c.via_translation:
         notes.append("politeness and warmth were scored on Whisper's English translation of the agent's turns")
-    if c.get("lexicon") is False:
-        notes.append(f"no phrase lexicon for '{c.get('language')}': scores are model-only")
-    tr = c.get("transcript") if isinstance(c.get("transcript"), Mapping) else {}
-    if c.get("reliable") is False:
-        notes.append(f"content score UNRELIABLE: {tr.get('reason', '')}; it weighs nothing in the overall score")
+    if c.lexicon is False:
+        notes.append(f"no phrase lexicon for '{c.language}': scores are model-only")
+    if c.reliable is False:
+        notes.append(f"content score UNRELIABLE: {c.transcript.reason}; it weighs nothing in the overall score")
     note = f'<p class="sub">{esc("; ".join(notes))}</p>' if notes else ""
-    ver = f' <span class="sub">rubric {esc(c.get("rubric_version"))}</span>' if c.get("rubric_version") else ""
-    return (f'<section id="content"><h2>Content{ver}</h2>{note}{_summary(c)}'
-            f'{_metrics_table(c.get("metrics") or ())}{_customer(c)}{_markers(c)}{_unscored(c)}{_other_feedback(c)}</section>')
+    ver = f' <span class="sub">rubric {esc(c.rubric_version)}</span>' if c.rubric_version else ""
+    d = c.to_dict()
+    return (f'<section id="content"><h2>Content{ver}</h2>{note}{_summary(d)}'
+            f'{_metrics_table(d["metrics"])}{_customer(d)}{_markers(d)}{_unscored(d)}{_other_feedback(d)}</section>')
 
 
 def _other_feedback(c: Mapping[str, Any]) -> str:

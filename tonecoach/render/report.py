@@ -113,11 +113,10 @@ class _Speakers:
 
     def __init__(self, report: CallReport) -> None:
         ids: list[str] = [s.id for s in report.speakers]
-        tl = report.timeline or {}
+        tl = report.timeline
         extra = [seg.speaker for seg in report.segments]
-        for key in ("pitch_hz", "energy_db"):
-            if isinstance(tl.get(key), Mapping):
-                extra.extend(str(k) for k in tl[key])
+        for series in (tl.pitch_hz, tl.energy_db):
+            extra.extend(str(k) for k in series)
         for sid in extra:
             if sid not in ids:
                 ids.append(sid)
@@ -226,11 +225,11 @@ def _path(xs: Sequence[float], ys: Sequence[float | None]) -> str:
 
 
 def _svg_timeline(report: CallReport, spk: _Speakers) -> str:
-    tl = report.timeline or {}
-    times = [_finite(t) for t in (tl.get("times_s") or ())]
-    hop = _finite(tl.get("hop_s"))
-    pitch_map = tl.get("pitch_hz") if isinstance(tl.get("pitch_hz"), Mapping) else {}
-    energy_map = tl.get("energy_db") if isinstance(tl.get("energy_db"), Mapping) else {}
+    tl = report.timeline
+    times = [_finite(t) for t in tl.times_s]
+    hop = _finite(tl.hop_s)
+    pitch_map = tl.pitch_hz
+    energy_map = tl.energy_db
     if not times and hop and (pitch_map or energy_map):
         n = max((len(v or ()) for v in (*pitch_map.values(), *energy_map.values())), default=0)
         times = [i * hop for i in range(n)]
@@ -401,13 +400,13 @@ def _header(report: CallReport) -> str:
     scores = [
         score_box("Tone score", report.tone.score, f"rubric {report.tone.rubric_version}" if report.tone.rubric_version else "")
     ]
-    if isinstance(report.content, Mapping):
+    if report.content is not None:
         c = report.content
-        scores.append(score_box("Content score", c.get("score"), "via translation" if c.get("via_translation") else ""))
-        overall = c.get("overall")
-        if isinstance(overall, Mapping):
-            scores.append(score_box("Overall", overall.get("score"),
-                                    f"tone {_pct(overall.get('tone_weight'))}, content {_pct(overall.get('content_weight'))}"))
+        scores.append(score_box("Content score", c.score, "via translation" if c.via_translation else ""))
+        overall = c.overall
+        if overall is not None:
+            scores.append(score_box("Overall", overall.score,
+                                    f"tone {_pct(overall.tone_weight)}, content {_pct(overall.content_weight)}"))
     warn = ""
     shown = [w for w in report.warnings if not (unsure and w == _unsure_text(report))]
     if shown:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..report import CallReport, format_target
+from ..report import CallReport, ConversationMetrics, format_target
 from ..scorecard.lines import scorecard_lines
 from .fmt import clock
 
@@ -28,15 +28,15 @@ def format_summary(report: CallReport) -> str:
     lines.extend(_conversation_lines(report.conversation))
     score = report.tone.score
     lines.append(f"  Tone score: {'n/a' if score is None else f'{score:.0f}/100'}")
-    content = report.content if isinstance(report.content, dict) else {}
-    if content.get("score") is not None:
-        via = " (model scores via English translation)" if content.get("via_translation") else ""
-        if content.get("reliable") is False:
+    content = report.content
+    if content is not None and content.score is not None:
+        via = " (model scores via English translation)" if content.via_translation else ""
+        if content.reliable is False:
             via += " - UNRELIABLE transcript, weighs nothing in the overall score"
-        lines.append(f"  Content score: {content['score']:.0f}/100{via}")
-    overall = (content.get("overall") or {}).get("score")
+        lines.append(f"  Content score: {content.score:.0f}/100{via}")
+    overall = report.overall_score
     if overall is not None:
-        lines.append(f"  Overall score: {overall:.0f}/100 ({content['overall']['combined']})")
+        lines.append(f"  Overall score: {overall:.0f}/100 ({content.overall.combined})")
     for m in report.tone.metrics:
         if m.value is None:
             val = "not measured"
@@ -54,7 +54,7 @@ def format_summary(report: CallReport) -> str:
     elif score is not None:
         lines.append("  Feedback: nothing to flag on tone.")
     lines.extend(scorecard_lines(report.scorecard))
-    summ = content.get("summary") or {}
+    summ = content.summary if content is not None else {}
     if summ.get("work_on_first_text"):
         lines.append("  Work on first:")
         lines.extend(f"    {t}" for t in summ["work_on_first_text"])
@@ -66,18 +66,18 @@ def format_summary(report: CallReport) -> str:
     return "\n".join(lines)
 
 
-def _conversation_lines(c) -> list[str]:
+def _conversation_lines(c: ConversationMetrics | None) -> list[str]:
     """One or two lines of conversation metrics (only what a two-sided call has)."""
-    if not c or c.get("agent_talk_ratio") is None:
+    if c is None or c.agent_talk_ratio is None:
         return []
-    lat = c.get("response_latency_s") or {}
-    parts = [f"agent talk {c['agent_talk_ratio']:.0%}"]
-    if c.get("longest_agent_monologue_s") is not None:
-        parts.append(f"longest monologue {c['longest_agent_monologue_s']:.0f} s")
-    parts.append(f"interruptions {c.get('agent_interruptions', 0)}")
-    parts.append(f"overtalk {c.get('overtalk_s', 0):.1f} s")
-    if lat.get("median") is not None:
-        parts.append(f"response {lat['median']:.1f} s median, {lat['worst']:.1f} s worst")
-    parts.append(f"dead air {c.get('dead_air_s', 0):.0f} s, holds {len(c.get('holds') or [])}, "
-                 f"questions {c.get('agent_questions', 0)}")
+    lat = c.response_latency_s
+    parts = [f"agent talk {c.agent_talk_ratio:.0%}"]
+    if c.longest_agent_monologue_s is not None:
+        parts.append(f"longest monologue {c.longest_agent_monologue_s:.0f} s")
+    parts.append(f"interruptions {c.agent_interruptions}")
+    parts.append(f"overtalk {c.overtalk_s:.1f} s")
+    if lat.median is not None:
+        parts.append(f"response {lat.median:.1f} s median, {lat.worst:.1f} s worst")
+    parts.append(f"dead air {c.dead_air_s:.0f} s, holds {len(c.holds)}, "
+                 f"questions {c.agent_questions}")
     return ["  Conversation: " + ", ".join(parts)]

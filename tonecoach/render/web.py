@@ -90,13 +90,8 @@ def _fmt(v: float | None, digits: int = 0) -> str:
 
 
 def content_score(report: CallReport) -> float | None:
-    """The wording (content) score when the report has one."""
-    c = report.content
-    if isinstance(c, Mapping):
-        v = c.get("score")
-        if isinstance(v, (int, float)) and math.isfinite(v):
-            return float(v)
-    return None
+    """The wording (content) score when the report has one (:attr:`CallReport.content_score`)."""
+    return report.content_score
 
 
 def _play(start: float | None, end: float | None, text: str, *, title: str = "Play this moment",
@@ -149,7 +144,7 @@ def scores_html(report: CallReport, views: Sequence[C.FeedbackView] | None = Non
     views = C.feedback_views(report) if views is None else views
     tone = report.tone.score
     tnote = "how you sound: pace, pitch, loudness" if tone is not None else "nothing to measure: no agent speech found"
-    cs = content_score(report)
+    cs = report.content_score
     cnote = "what you say: politeness, empathy, ownership" if cs is not None else NOT_SCORED
     warn = ""
     if report.warnings:

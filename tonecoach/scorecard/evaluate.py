@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..render.fmt import clock
+from ..report import ContentResult
 from ..wording.lexicon import load_lexicon, normalize_language
 from ..wording.markers import find_markers
 from .metrics import METRICS
@@ -152,8 +153,8 @@ class _Call:
 
     def __init__(self, report, card: Scorecard):
         self.report = report
-        content = report.content if isinstance(report.content, Mapping) else {}
-        self.language = normalize_language(report.language.code or content.get("language") or "") or None
+        content = report.content
+        self.language = normalize_language(report.language.code or (content.language if content else None) or "") or None
         self.segments = list(report.segments)
         ag = report.agent.speaker if report.agent else None
         if ag is None:
@@ -185,10 +186,10 @@ class _Call:
         lex = card.trackers.get(self.language or "")
         return self._found(lex) if lex is not None and lex.categories else {}
 
-    def _markers(self, content: Mapping[str, Any]) -> dict[str, list[_Hit]]:
+    def _markers(self, content: ContentResult | None) -> dict[str, list[_Hit]]:
         """Lexicon markers per category: from the report's wording when it has them, else found here."""
         out: dict[str, list[_Hit]] = {}
-        turns = content.get("turns") if content else None
+        turns = content.turns if content is not None else None
         if turns:
             for t in turns:
                 i = t.get("segment")
@@ -239,13 +240,13 @@ def _holds(call: _Call, card: Scorecard) -> list[_Window]:
     """One window per hold: measured holds and the agent's requests to hold, merged when close."""
     w = card.where
     before, after = w["hold_before_s"], w["hold_after_s"]
-    conv = call.report.conversation if isinstance(call.report.conversation, Mapping) else {}
+    conv = call.report.conversation
     moments: list[tuple[float, dict[str, Any]]] = []
-    for h in conv.get("holds") or ():
-        if isinstance(h, Mapping) and isinstance(h.get("start_s"), (int, float)):
-            moments.append((float(h["start_s"]), {"start_s": float(h["start_s"]), "end_s": h.get("end_s"),
-                                                  "quote": None, "moment": f"{h.get('kind', 'silent')} hold of "
-                                                  f"{float(h.get('duration_s') or 0):.0f} s"}))
+    for h in conv.holds if conv is not None else ():
+        if isinstance(h.start_s, (int, float)):
+            moments.append((float(h.start_s), {"start_s": float(h.start_s), "end_s": h.end_s,
+                                               "quote": None, "moment": f"{h.kind or 'silent'} hold of "
+                                               f"{float(h.duration_s or 0):.0f} s"}))
     ps = card.moments.get("hold")
     if ps is not None:
         for hit in call.hits("hold", "moment", ps, ps.speaker):

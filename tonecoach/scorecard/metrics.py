@@ -33,21 +33,13 @@ def _num(v: Any) -> float | None:
     return float(v)
 
 
-def _conv(r) -> Mapping[str, Any]:
-    return r.conversation if isinstance(r.conversation, Mapping) else {}
-
-
-def _content(r) -> Mapping[str, Any]:
-    return r.content if isinstance(r.content, Mapping) else {}
-
-
 def _content_metric(name: str) -> Callable[[Any], Reading]:
     def read(r) -> Reading:
-        for m in _content(r).get("metrics") or ():
-            if isinstance(m, Mapping) and m.get("name") == name:
-                ev = str(m.get("evidence") or "")
-                return _num(m.get("value")), None, ev.split("; ", 1)[1] if "; " in ev else ""
-        return None, None, "the wording was not scored" if not _content(r) else f"no {name} figure in the report"
+        m = r.content.metric(name) if r.content is not None else None
+        if m is not None:
+            ev = str(m.evidence or "")
+            return _num(m.value), None, ev.split("; ", 1)[1] if "; " in ev else ""
+        return None, None, "the wording was not scored" if r.content is None else f"no {name} figure in the report"
     return read
 
 
@@ -62,54 +54,53 @@ def _agent_prosody(key: str) -> Callable[[Any], Reading]:
 
 def _longest(kind: str) -> Callable[[Any], Reading]:
     def read(r) -> Reading:
-        c = _conv(r)
-        if not c:
+        c = r.conversation
+        if c is None:
             return None, None, "no conversation metrics (no speech)"
-        items = [i for i in c.get(kind) or () if isinstance(i, Mapping) and _num(i.get("duration_s")) is not None]
+        items = [i for i in getattr(c, kind) if _num(i.duration_s) is not None]
         if not items:
             return (0.0, None, "none in the call") if kind == "dead_air" else (None, None, "no hold in the call")
-        top = max(items, key=lambda i: i["duration_s"])
-        what = "dead air" if kind == "dead_air" else f"hold ({top.get('kind', 'silence')})"
-        return float(top["duration_s"]), _num(top.get("start_s")), (
-            f"{what} at {clock(_num(top.get('start_s')))}" + (f", the longest of {len(items)}" if len(items) > 1 else ""))
+        top = max(items, key=lambda i: i.duration_s)
+        what = "dead air" if kind == "dead_air" else f"hold ({getattr(top, 'kind', 'silence')})"
+        return float(top.duration_s), _num(top.start_s), (
+            f"{what} at {clock(_num(top.start_s))}" + (f", the longest of {len(items)}" if len(items) > 1 else ""))
     return read
 
 
 def _count(kind: str) -> Callable[[Any], Reading]:
     def read(r) -> Reading:
-        c = _conv(r)
-        if not c:
+        c = r.conversation
+        if c is None:
             return None, None, "no conversation metrics (no speech)"
-        items = [i for i in c.get(kind) or () if isinstance(i, Mapping)]
-        first = _num(items[0].get("start_s")) if items else None
+        items = getattr(c, kind)
+        first = _num(items[0].start_s) if items else None
         return float(len(items)), first, (f"first at {clock(first)}" if items else "none in the call")
     return read
 
 
 def _conv_value(key: str, scale: float = 1.0, what: str = "") -> Callable[[Any], Reading]:
     def read(r) -> Reading:
-        c = _conv(r)
-        v = _num(c.get(key))
+        v = _num(getattr(r.conversation, key)) if r.conversation is not None else None
         return (None if v is None else round(v * scale, 3)), None, what if v is not None else "not measured on this call"
     return read
 
 
 def _interruptions(r) -> Reading:
-    c = _conv(r)
-    n = _num(c.get("agent_interruptions"))
+    c = r.conversation
+    n = _num(c.agent_interruptions) if c is not None else None
     if n is None:
         return None, None, "not measured (one speaker, or no agent)"
-    agent = c.get("agent")
-    times = [i.get("at_s") for i in c.get("interruptions") or () if isinstance(i, Mapping) and i.get("speaker") == agent]
+    times = [i.at_s for i in c.interruptions if i.speaker == c.agent]
     return n, _num(times[0]) if times else None, (f"at {', '.join(clock(_num(t)) for t in times[:5])}" if times else "none")
 
 
 def _latency(key: str) -> Callable[[Any], Reading]:
     def read(r) -> Reading:
-        lat = _conv(r).get("response_latency_s") or {}
-        v = _num(lat.get(key))
-        at = _num(lat.get("worst_at_s")) if key == "worst" else None
-        return v, at, f"over {lat.get('count', 0)} response(s)" if v is not None else "no customer turn answered by the agent"
+        lat = r.conversation.response_latency_s if r.conversation is not None else None
+        v = _num(getattr(lat, key)) if lat is not None else None
+        at = _num(lat.worst_at_s) if key == "worst" and lat is not None else None
+        count = lat.count if lat is not None else 0
+        return v, at, f"over {count} response(s)" if v is not None else "no customer turn answered by the agent"
     return read
 
 
@@ -117,15 +108,15 @@ def _score(path: tuple[str, ...]) -> Callable[[Any], Reading]:
     def read(r) -> Reading:
         if path == ("tone",):
             return _num(r.tone.score), None, "tone score from the rubric's metrics"
-        d: Any = _content(r)
+        d: Any = r.content
         for k in path:
-            d = d.get(k) if isinstance(d, Mapping) else None
+            d = getattr(d, k, None)
         return _num(d), None, "" if d is not None else "the wording was not scored"
     return read
 
 
 def _sentiment(r) -> Reading:
-    cust = _content(r).get("customer")
+    cust = r.content.customer if r.content is not None else None
     if not isinstance(cust, Mapping):
         return None, None, "too few customer turns to compare start and end"
     return _num(cust.get("change")), None, f"customer warmth {cust.get('start')} at the start, {cust.get('end')} at the end"

@@ -34,7 +34,7 @@ from sqlalchemy.orm import aliased
 
 from ..report import CallReport
 from .accounts import Account
-from .api import Store, _model_name, _owner_row, report_metrics
+from .api import Store, _model_name, _owner_row
 from .errors import StoreError
 from .models import Comment, Recording, Report, User, utcnow
 from .qa import forget_own_answers
@@ -336,7 +336,7 @@ def replace_report(store: Store, viewer: Account, report_id, report: CallReport)
     if e is None:
         raise NotFoundError(NOT_FOUND)
     model_name, rubric_version = _model_name(report), report.tone.rubric_version
-    m = report_metrics(report)
+    m = report.key_figures()
     with store.write() as s:
         row = s.get(AgentReport, e.report_id)
         shared = s.get(Report, row.report_id)

@@ -12,49 +12,21 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..report import CallReport, FeedbackItem
+from ..report import SEVERITY_RANK, CallReport, FeedbackItem
 from .db import DEFAULT_BUSY_TIMEOUT_S, check_writable, describe_url, init_db, is_locked_error, locked_message, write_connection
 from .errors import StoreError, StoreLockedError
 from .models import ITEM_STATUSES, ROLES, BatchItem, Comment, Recording, Report, Team, User
 
 __all__ = ["SEVERITY_RANK", "ItemRecord", "SaveResult", "Store", "report_metrics", "top_feedback"]
 
-SEVERITY_RANK = {"major": 3, "minor": 2, "info": 1}
-
-
 def top_feedback(report: CallReport) -> FeedbackItem | None:
-    """The report's most important coaching point: the most severe, then the earliest."""
-    if not report.feedback:
-        return None
-    return min(report.feedback, key=lambda f: (-SEVERITY_RANK.get(f.severity, 0), f.start_s))
-
-
-def _num(v) -> float | None:
-    try:
-        return None if v is None else float(v)
-    except (TypeError, ValueError):
-        return None
+    """The report's most important coaching point (:meth:`CallReport.top_feedback`)."""
+    return report.top_feedback()
 
 
 def report_metrics(report: CallReport) -> dict:
-    """The key figures of a report, as stored in the ``reports`` columns (and the batch CSV)."""
-    agent = report.agent_speaker
-    pros = dict(agent.prosody) if agent else {}
-    top = top_feedback(report)
-    content = report.content if isinstance(report.content, dict) else None
-    return {
-        "tone_score": _num(report.tone.score),
-        "content_score": _num(content.get("score")) if content else None,
-        "agent_speaker": agent.id if agent else (report.agent.speaker if report.agent else None),
-        "agent_talk_time_s": _num(agent.talk_time_s) if agent else None,
-        "agent_wpm": _num(pros.get("words_per_minute")),
-        "agent_pitch_sd_semitones": _num(pros.get("pitch_sd_semitones")),
-        "agent_energy_dbfs": _num(pros.get("energy_dbfs")),
-        "language": report.language.code,
-        "n_feedback": len(report.feedback),
-        "top_feedback_category": top.category if top else None,
-        "n_warnings": len(report.warnings),
-    }
+    """The key figures of a report, as stored in the ``reports`` columns (:meth:`CallReport.key_figures`)."""
+    return report.key_figures()
 
 
 @dataclass(frozen=True)
@@ -230,7 +202,7 @@ class Store:
         """
         model_name, rubric_version = _model_name(report), report.tone.rubric_version
         report_json = report.to_json(indent=None)
-        metrics = report_metrics(report)
+        metrics = report.key_figures()
         for attempt in (1, 2):
             try:
                 with self.write() as s:
@@ -279,7 +251,7 @@ class Store:
         """
         model_name, rubric_version = _model_name(report), report.tone.rubric_version
         report_json = report.to_json(indent=None)
-        metrics = report_metrics(report)
+        metrics = report.key_figures()
         with self.write() as s:
             row = s.get(Report, int(report_id))
             if row is None:

@@ -611,7 +611,7 @@ class Handlers:
             raise gr.Error(str(exc)) from None
         _, report, _ = self.coach.open(acc, rid)
         return {"report_id": rid, "changed": changed, "agent": dataclasses.asdict(report.agent) if report.agent else None,
-                "tone_score": report.tone.score, "content_score": R.content_score(report)}
+                "tone_score": report.tone.score, "content_score": report.content_score}
 
     def api_analyze(self, audio_path: str | None, request: gr.Request) -> dict:
         """Analyse an audio file as yours; returns the report id, both scores and the feedback."""
@@ -625,7 +625,7 @@ class Handlers:
             self._discard(acc, audio_path)
             raise
         _, report, _ = self.coach.open(acc, rid)
-        return {"report_id": rid, "tone_score": report.tone.score, "content_score": R.content_score(report),
+        return {"report_id": rid, "tone_score": report.tone.score, "content_score": report.content_score,
                 "feedback": [f.__dict__ | {"evidence": dict(f.evidence)} for f in report.feedback],
                 "warnings": list(report.warnings)}
 

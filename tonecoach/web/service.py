@@ -39,7 +39,8 @@ log = logging.getLogger("tonecoach")
 #: progress(fraction 0..1, what is happening)
 Progress = Callable[[float, str], None]
 
-#: how a person's choice of the agent names the automatic one in ``agent.reason``
+#: how a person's choice of the agent names the automatic one in ``agent.reason`` (for people to read; the
+#: report keeps it in ``agent.automatic_choice`` and who set it in ``agent.set_by``)
 AUTOMATIC = "the automatic choice was "
 
 
@@ -314,12 +315,13 @@ class Coach:
                                  f"(it has {', '.join(s.id for s in new.speakers) or 'none'}); nothing was changed")
         if before is None:
             was = "none"
-        elif AUTOMATIC in before.reason:  # set by a person before: keep what the automatic choice had been
-            was = before.reason.split(AUTOMATIC, 1)[1]
+        elif before.set_by is not None:  # set by a person before: keep what the automatic choice had been
+            was = before.automatic_choice or "none"
         else:
-            was = f"{before.speaker} ({before.method}: {before.reason})"
+            was = before.described()
         new = replace(new, agent=replace(new.agent, reason=f"set to {speaker} by {viewer.name} in the web app; "
-                                                           f"{AUTOMATIC}{was}"))
+                                                           f"{AUTOMATIC}{was}",
+                                         set_by=viewer.name, automatic=False, automatic_choice=was))
         access.replace_report(self.store, viewer, entry.report_id, new)
         log.info("%s set the agent of report %d to %s (tone %s)", viewer.name, entry.report_id, speaker, new.tone.score)
         return entry.report_id, True

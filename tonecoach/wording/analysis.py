@@ -5,7 +5,7 @@ turn of a non-English call (the ``translate`` task on the turn's audio; only
 with ``--translate``); :func:`analyze_wording` composes the per-turn wording,
 the content score, the customer's sentiment, the rewording feedback, the
 tone/content mismatches, the overall score and the summary into the report's
-``content`` mapping. When most of the agent's words come from turns whose
+``content`` section (:class:`tonecoach.report.ContentResult`). When most of the agent's words come from turns whose
 transcript failed its checks, the content score is marked unreliable and
 weighs nothing in the overall score.
 """
@@ -13,11 +13,10 @@ weighs nothing in the overall score.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from typing import Any, Mapping, Sequence
 
 from ..errors import ModelNotAvailableError, ToneCoachError
-from ..report import FeedbackItem, Segment, ToneResult
+from ..report import ContentResult, FeedbackItem, OverallScore, Segment, ToneResult, TranscriptReliability
 from ..rubric import Rubric
 from .balance import priorities, summary, tone_content_mismatches
 from .call import turn_wording
@@ -73,8 +72,8 @@ def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], la
                     model: WordingModel | None, translations: Mapping[int, str] | None, rubric: Rubric,
                     tone: ToneResult, warnings: list[str],
                     feedback: Sequence[FeedbackItem] = (), checks: Sequence[Any] | None = None,
-                    redecoded: Mapping[int, Segment] | None = None) -> tuple[dict[str, Any], list[FeedbackItem]]:
-    """The report's ``content`` mapping and the wording feedback items (rewordings and mismatches).
+                    redecoded: Mapping[int, Segment] | None = None) -> tuple[ContentResult, list[FeedbackItem]]:
+    """The report's ``content`` section and the wording feedback items (rewordings and mismatches).
 
     ``feedback`` is what the call has been told so far (tone, conversation):
     it can fill the "work on first" list when few score metrics cost points.
@@ -108,24 +107,24 @@ def analyze_wording(segments: Sequence[Segment], *, roles: Mapping[str, str], la
     mismatches = tone_content_mismatches(segments, turns, rubric)
     tops = priorities(tone.metrics, metrics if reliability["reliable"] else [], overall,
                       feedback=[*feedback, *rewording, *mismatches])
-    content = {
-        "score": score,
-        "reliable": reliability["reliable"],
-        "transcript": reliability,
-        "metrics": [asdict(m) for m in metrics],
-        "overall": overall,
-        "summary": summary(tone.score, score if reliability["reliable"] else None, overall, tops),
-        "customer": customer_sentiment(turns, rubric, segments=segments),
-        "language": lang,
-        "lexicon": lang in available_languages(),
-        "scores": "markers and model" if lang in available_languages() else "model only (no lexicon for this language)",
-        "via_translation": any(t.via_translation for t in agent_turns),
-        "model": model_info,
-        "turns": [t.to_dict() for t in turns],
-        "rewording_count": len(rewording),
-        "mismatch_count": len(mismatches),
-        "rubric_version": rubric.version,
-    }
+    content = ContentResult(
+        score=score,
+        reliable=reliability["reliable"],
+        transcript=TranscriptReliability(**reliability),
+        metrics=tuple(metrics),
+        overall=OverallScore(**overall),
+        summary=summary(tone.score, score if reliability["reliable"] else None, overall, tops),
+        customer=customer_sentiment(turns, rubric, segments=segments),
+        language=lang,
+        lexicon=lang in available_languages(),
+        scores="markers and model" if lang in available_languages() else "model only (no lexicon for this language)",
+        via_translation=any(t.via_translation for t in agent_turns),
+        model=model_info,
+        turns=tuple(t.to_dict() for t in turns),
+        rewording_count=len(rewording),
+        mismatch_count=len(mismatches),
+        rubric_version=rubric.version,
+    )
     return content, [*rewording, *mismatches]
 
 

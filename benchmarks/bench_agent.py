@@ -1,6 +1,6 @@
 """Who is the agent, on labelled dialogues that played no part in choosing the cues: accuracy and calibration.
 
-The decision (``tonecoach.agent``) reads turns; here the turns come from
+The decision (``tonecoach.analysis.agent``) reads turns; here the turns come from
 role-labelled customer-service dialogues in text, so thousands of decisions
 can be checked in seconds (on recorded calls, ``tonecoach evaluate`` does
 the same through transcription and speaker separation):

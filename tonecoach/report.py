@@ -138,7 +138,7 @@ class Segment:
     """One speaker turn: a stretch of speech by one speaker.
 
     ``prosody`` holds the turn's prosody metrics (see
-    :class:`tonecoach.prosody.TurnProsody`), JSON-ready.
+    :class:`tonecoach.analysis.prosody.TurnProsody`), JSON-ready.
     """
 
     start_s: float

@@ -197,7 +197,7 @@ class ResponseLatency:
 class ConversationMetrics:
     """The report's ``conversation``: talk time, overtalk, interruptions, silences, latency and questions.
 
-    See :func:`tonecoach.conversation.analyze_conversation` for what each
+    See :func:`tonecoach.analysis.conversation.analyze_conversation` for what each
     figure measures; ``thresholds`` holds the rubric values they were judged
     against and ``diarization`` what the speaker separation found (None
     without it).

@@ -40,6 +40,7 @@ from ..report import (
     Span,
 )
 from ..rubric import Rubric, load_rubric
+from ..rules import CONVERSATION_RULES
 
 __all__ = [
     "Conversation",
@@ -325,8 +326,6 @@ def _every(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def _item(a: float, b: float, cat: str, sev: str, msg: str, ev: dict, spk: str | None) -> FeedbackItem:
-    return FeedbackItem(start_s=round(a, 2), end_s=round(b, 2), category=cat, severity=sev, message=msg, evidence=ev, speaker=spk)
 
 
 @dataclass(frozen=True)
@@ -353,6 +352,16 @@ class _Call:
 _Measured = tuple[dict[str, Any], list[FeedbackItem]]
 
 
+def _found(call: _Call, category: str, start_s: float, end_s: float, **finding: Any) -> FeedbackItem:
+    """The feedback item of ``category``'s rule (:data:`~tonecoach.rules.CONVERSATION_RULES`) for a finding at ``start_s``.
+
+    ``finding``: :meth:`~tonecoach.rules.ConversationRule.finding`'s value, threshold,
+    evidence and message fields; ``at`` (the clock time of ``start_s``) comes with them.
+    """
+    rule = CONVERSATION_RULES[category]
+    return rule.finding(call.conv(rule.section), start_s, end_s, agent=call.agent, at=clock(start_s), **finding)
+
+
 def _talk_share(call: _Call) -> _Measured:
     """Each speaker's talk time (their turns merged, so overlapping turns count once) and the agent's share of it.
 
@@ -364,14 +373,12 @@ def _talk_share(call: _Call) -> _Measured:
     total = sum(talk.values())
     ratio = talk[agent] / total if call.two_sided and total > 0 else None
     m = {"talk_time_s": {i: round(v, 2) for i, v in talk.items()}, "agent_talk_ratio": None if ratio is None else round(ratio, 3)}
-    over, major, target = (rule[k] for k in ("share_above", "major_above", "target"))
+    over, target = rule["share_above"], rule["target"]
     fb = []
     if ratio is not None and ratio > over:
-        fb.append(_item(0.0, call.duration_s, "talk_ratio_high", "major" if ratio > major else "minor",
-                        f"The agent talked {ratio:.0%} of the time. Ask and listen more: the best calls are nearer "
-                        f"{target:.0%} agent talk.",
-                        {"value": round(100 * ratio, 1), "threshold": round(100 * over, 1), "unit": "%",
-                         "target": round(100 * target, 1), "source": rule["source"]}, agent))
+        fb.append(_found(call, "talk_ratio_high", 0.0, call.duration_s, value=round(100 * ratio, 1),
+                         threshold=round(100 * over, 1), measured=ratio, evidence={"target": round(100 * target, 1)},
+                         share=ratio, target=target))
     return m, fb
 
 
@@ -387,9 +394,7 @@ def _monologue(call: _Call) -> _Measured:
     m = {"longest_agent_monologue_s": round(longest[1] - longest[0], 2) if longest else None,
          "longest_agent_monologue_at_s": round(longest[0], 2) if longest else None}
     over = rule["seconds_over"]
-    fb = [_item(a, b, "long_monologue", "minor",
-                f"Monologue at {clock(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
-                {"value": round(b - a, 1), "threshold": over, "unit": "s", "source": rule["source"]}, agent)
+    fb = [_found(call, "long_monologue", a, b, value=round(b - a, 1), threshold=over, seconds=b - a)
           for a, b in mono if b - a > over]
     return m, fb
 
@@ -424,11 +429,8 @@ def _interruptions(call: _Call, ovl: Sequence[Mapping[str, Any]]) -> _Measured:
     m = {"interruptions": events,
          "agent_interruptions": sum(1 for e in events if agent is not None and e["speaker"] == agent) if agent else None,
          "customer_interruptions": sum(1 for e in events if e["interrupted"] == agent) if agent else None}
-    fb = [_item(e["at_s"], e["at_s"] + e["overlap_s"], "interruption", "minor",
-                f"Interruption at {clock(e['at_s'])}: the agent started while the customer was mid-sentence. "
-                "Let them finish.",
-                {"value": e["overlap_s"], "threshold": min_ov, "unit": "s", "interrupted": e["interrupted"],
-                 "source": rule["source"]}, agent)
+    fb = [_found(call, "interruption", e["at_s"], e["at_s"] + e["overlap_s"], value=e["overlap_s"], threshold=min_ov,
+                 evidence={"interrupted": e["interrupted"]})
           for e in events if e["speaker"] == agent]
     return m, fb
 
@@ -446,9 +448,8 @@ def _overtalk(call: _Call, ovl: Sequence[Mapping[str, Any]], interruptions: Sequ
          "agent_overtalk_s": round(sum(o["duration_s"] for o in ovl if agent is not None and o["started_by"] == agent), 2)}
     at_least = rule["seconds_at_least"]
     flagged = {e["at_s"] for e in interruptions if e["speaker"] == agent}
-    fb = [_item(o["start_s"], o["end_s"], "overtalk", "minor",
-                f"Overtalk at {clock(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
-                {"value": o["duration_s"], "threshold": at_least, "unit": "s", "source": rule["source"]}, agent)
+    fb = [_found(call, "overtalk", o["start_s"], o["end_s"], value=o["duration_s"], threshold=at_least,
+                 seconds=o["duration_s"])
           for o in ovl
           if agent is not None and o["started_by"] == agent and o["duration_s"] >= at_least and o["start_s"] not in flagged]
     return m, fb
@@ -473,19 +474,13 @@ def _silences(call: _Call, *, samples: np.ndarray | None, sr: int, dead_over_s: 
                     "level_dbfs": h.level_dbfs} for h in holds],
          "hold_s": round(sum(h.duration_s for h in holds), 2)}
     long_hold, max_holds = rule["long_over_s"], rule["count_over"]
-    fb = []
-    for h in holds:
-        long = h.duration_s > long_hold
-        fb.append(_item(h.start_s, h.end_s, "long_hold" if long else "hold", "major" if long else "info",
-                        f"Hold at {clock(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
-                        + (f" Check back with the customer at least every {_every(long_hold)}." if long
-                           else " Ask before holding and thank the customer after."),
-                        {"value": round(h.duration_s, 1), "threshold": long_hold, "unit": "s", "kind": h.kind,
-                         "source": rule["source"]}, None))
+    fb = [_found(call, "long_hold" if h.duration_s > long_hold else "hold", h.start_s, h.end_s,
+                 value=round(h.duration_s, 1), threshold=long_hold, evidence={"kind": h.kind},
+                 seconds=h.duration_s, kind=h.kind, every=_every(long_hold))
+          for h in holds]
     if len(holds) > max_holds:
-        fb.append(_item(holds[0].start_s, holds[-1].end_s, "many_holds", "minor",
-                        f"{len(holds)} holds in one call; more than {max_holds} leaves the customer waiting too often.",
-                        {"value": len(holds), "threshold": max_holds, "unit": "count", "source": rule["source"]}, None))
+        fb.append(_found(call, "many_holds", holds[0].start_s, holds[-1].end_s, value=len(holds), threshold=max_holds,
+                         count=len(holds), limit=max_holds))
     return (m, fb), holds
 
 
@@ -504,10 +499,7 @@ def _response_latency(call: _Call, *, holds: Sequence[Hold], dead_over_s: float)
                                 "worst": round(worst[0], 2) if worst else None,
                                 "worst_at_s": round(worst[1], 2) if worst else None}}
     slow = rule["seconds_over"]
-    fb = [_item(a, b, "slow_response", "minor",
-                f"Slow response at {clock(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
-                "even if you need time to look something up.",
-                {"value": round(x, 1), "threshold": slow, "unit": "s", "source": rule["source"]}, agent)
+    fb = [_found(call, "slow_response", a, b, value=round(x, 1), threshold=slow, seconds=x)
           for x, a, b in lat if slow < x <= dead_over_s]
     return m, fb
 
@@ -526,9 +518,7 @@ def _agent_questions(call: _Call) -> _Measured:
     fb = []
     if call.two_sided and duration_s >= q_call and q < q_min:
         asked = "no questions" if q == 0 else f"only {q} question{'s' if q != 1 else ''}, fewer than {q_min}"
-        fb.append(_item(0.0, duration_s, "few_questions", "info",
-                        f"The agent asked {asked}. Ask what the customer needs and check that it is solved.",
-                        {"value": q, "threshold": float(q_min), "unit": "count", "source": rule["source"]}, agent))
+        fb.append(_found(call, "few_questions", 0.0, duration_s, value=q, threshold=float(q_min), asked=asked))
     return m, fb
 
 

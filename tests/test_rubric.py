@@ -241,3 +241,41 @@ def test_category_maps_come_from_the_one_registry():
     assert TONE_RULES["too_fast"].target(load_rubric()) == "120-160 wpm"
 
     assert issubclass(RubricError, ToneCoachError)  # so every front end prints it as one line
+
+
+def test_conversation_categories_come_from_the_one_registry():
+    from tonecoach import balance, coaching
+    from tonecoach.report import FeedbackItem, MetricScore
+    from tonecoach.rules import CONVERSATION_RULES, conversation_rule
+
+    rubric = load_rubric()
+    assert set(CONVERSATION_RULES) == {"talk_ratio_high", "long_monologue", "interruption", "overtalk", "slow_response",
+                                       "hold", "long_hold", "many_holds", "few_questions"}
+    for cat, rule in CONVERSATION_RULES.items():
+        assert rule.category == cat and conversation_rule(cat) is rule
+        assert rubric.conversation(rule.section)["source"]  # every rule's table is in the rubric, with its source
+        assert rule.target(rubric) and "{" not in rule.target(rubric)
+        assert coaching.LABELS[cat] == rule.label and cat in coaching.NOT_A_LINE
+    assert conversation_rule("too_fast") is None and "dead_air" in coaching.NOT_A_LINE
+
+    # the target text is the rubric's figures, so a team's rubric changes it
+    assert CONVERSATION_RULES["slow_response"].target(rubric) == "answer within 3 s"
+    assert CONVERSATION_RULES["talk_ratio_high"].target(rubric) == "agent talk at most 65% of the call, best near 43%"
+    team = rubric.updated({"conversation": {"response_latency": {"seconds_over": 1.5}, "hold": {"count_over": 2}}})
+    assert CONVERSATION_RULES["slow_response"].target(team) == "answer within 1.5 s"
+    assert CONVERSATION_RULES["many_holds"].target(team) == "at most 2 holds in a call"
+
+    # the severity rule: talk share is major past the rubric's major_above, the others keep theirs
+    table = rubric.conversation("talk_ratio")
+    talk = CONVERSATION_RULES["talk_ratio_high"]
+    assert (talk.severity_of(0.7, table), talk.severity_of(0.85, table)) == ("minor", "major")
+    assert CONVERSATION_RULES["long_hold"].severity_of(None, rubric.conversation("hold")) == "major"
+
+    # "work on first" names a conversation finding by the registry's label, as the coaching views do
+    ok = MetricScore(name="empathy", label="Empathy", value=1.0, unit="", target_low=0.0, target_high=1.0, score=100.0,
+                     weight=1.0, source="", evidence="")
+    fb = [FeedbackItem(3.0, 4.0, "interruption", "major", "Interruption at 0:03: ...", {}),
+          FeedbackItem(5.0, 9.0, "slow_response", "minor", "Slow response at 0:05: ...", {}),
+          FeedbackItem(6.0, 7.0, "too_fast", "minor", "Too fast at 0:06: ...", {})]
+    tops = balance.priorities([], [ok], {"tone_weight": 0.6, "content_weight": 0.4}, feedback=fb)
+    assert [p["label"] for p in tops] == ["Interrupted the customer", "Slow to answer", "Too fast"]

@@ -27,7 +27,7 @@ from typing import Any
 
 from .render.fmt import band, clock
 from .report import CallReport, FeedbackItem, MetricScore, Segment
-from .rules import TONE_RULES, category_field, category_metric, metric_categories
+from .rules import CONVERSATION_RULES, TONE_RULES, category_field, category_metric, metric_categories
 
 __all__ = [
     "AgentDoubt",
@@ -52,18 +52,11 @@ __all__ = [
 UNIT_DIGITS = {"wpm": 0, "semitones": 1, "dB": 1, "dBFS": 1, "%": 0, "% clipped": 1, "per min": 1, "count": 0, "s": 1,
                "/100": 0, "per 100 words": 1, "Hz": 0}
 
-#: plain words for the rules' categories (wording categories take their lexicon's label)
+#: plain words for the rules' categories, from the registries of :mod:`tonecoach.rules` (wording
+#: categories take their lexicon's label)
 LABELS = {
     **{c: r.label for c, r in TONE_RULES.items()},
-    "talk_ratio_high": "You did most of the talking",
-    "long_monologue": "Long monologue",
-    "interruption": "Interrupted the customer",
-    "overtalk": "Talking over the customer",
-    "slow_response": "Slow to answer",
-    "hold": "Long hold",
-    "long_hold": "Long hold",
-    "many_holds": "Many holds",
-    "few_questions": "Few questions asked",
+    **{c: r.label for c, r in CONVERSATION_RULES.items()},
     "tone_content_mismatch": "Voice and words disagree",
 }
 _MISMATCH = {"kind_words_poor_delivery": "Kind words, flat delivery", "warm_tone_blunt_words": "Warm voice, blunt words"}
@@ -579,9 +572,8 @@ class Line:
 
 
 _SENTENCE_END = (".", "?", "!", "…")
-#: rules about the conversation, not about how a line was said: nothing to record again
-NOT_A_LINE = frozenset({"talk_ratio_high", "long_monologue", "interruption", "overtalk", "slow_response", "hold",
-                        "long_hold", "many_holds", "few_questions", "dead_air"})
+#: rules about the conversation (and dead air), not about how a line was said: nothing to record again
+NOT_A_LINE = frozenset(CONVERSATION_RULES) | {"dead_air"}
 
 
 def _words_in(report: CallReport, speaker: str | None, a: float, b: float):

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -40,6 +40,7 @@ from ..report import (
     Span,
 )
 from ..rubric import Rubric, load_rubric
+from ..rules import CONVERSATION_RULES
 
 __all__ = [
     "Conversation",
@@ -61,6 +62,13 @@ _SENTENCE_END = re.compile(r"[.?!。？！]['\"]?$")
 @lru_cache(maxsize=1)
 def _bundled() -> Rubric:
     return load_rubric()
+
+
+def _as_rubric(rubric: Rubric | Mapping[str, Any] | None) -> Rubric:
+    """``rubric`` as a :class:`~tonecoach.rubric.Rubric`: the bundled one for None, a mapping checked as a whole rubric."""
+    if rubric is None:
+        return _bundled()
+    return rubric if isinstance(rubric, Rubric) else Rubric(data=rubric, path="<mapping>")
 
 
 # -- backchannels ------------------------------------------------------------------------
@@ -318,8 +326,215 @@ def _every(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def _item(a: float, b: float, cat: str, sev: str, msg: str, ev: dict, spk: str | None) -> FeedbackItem:
-    return FeedbackItem(start_s=round(a, 2), end_s=round(b, 2), category=cat, severity=sev, message=msg, evidence=ev, speaker=spk)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """What every measure reads: the turns in time order, the speakers, the agent, which turns are backchannels.
+
+    ``conv`` is the rubric's ``[conversation.*]`` lookup (:meth:`~tonecoach.rubric.Rubric.conversation`).
+    """
+
+    segs: tuple[Segment, ...]
+    ids: tuple[str, ...]
+    agent: str | None
+    duration_s: float
+    backchannel: tuple[bool, ...]
+    conv: Callable[[str], Mapping[str, Any]]
+
+    @property
+    def two_sided(self) -> bool:
+        """Is the agent one of two or more speakers (so that shares, monologues and latencies mean something)?"""
+        return self.agent in self.ids and len(self.ids) > 1
+
+
+#: what a measure gives: its ``metrics`` keys, and the feedback items of the thresholds it passes
+_Measured = tuple[dict[str, Any], list[FeedbackItem]]
+
+
+def _found(call: _Call, category: str, start_s: float, end_s: float, **finding: Any) -> FeedbackItem:
+    """The feedback item of ``category``'s rule (:data:`~tonecoach.rules.CONVERSATION_RULES`) for a finding at ``start_s``.
+
+    ``finding``: :meth:`~tonecoach.rules.ConversationRule.finding`'s value, threshold,
+    evidence and message fields; ``at`` (the clock time of ``start_s``) comes with them.
+    """
+    rule = CONVERSATION_RULES[category]
+    return rule.finding(call.conv(rule.section), start_s, end_s, agent=call.agent, at=clock(start_s), **finding)
+
+
+def _talk_share(call: _Call) -> _Measured:
+    """Each speaker's talk time (their turns merged, so overlapping turns count once) and the agent's share of it.
+
+    Keys ``talk_time_s``, ``agent_talk_ratio``; ``talk_ratio_high`` feedback over
+    ``[conversation.talk_ratio] share_above`` (major over ``major_above``).
+    """
+    agent, rule = call.agent, call.conv("talk_ratio")
+    talk = {i: sum(b - a for a, b in _merge([(s.start_s, s.end_s) for s in call.segs if s.speaker == i])) for i in call.ids}
+    total = sum(talk.values())
+    ratio = talk[agent] / total if call.two_sided and total > 0 else None
+    m = {"talk_time_s": {i: round(v, 2) for i, v in talk.items()}, "agent_talk_ratio": None if ratio is None else round(ratio, 3)}
+    over, target = rule["share_above"], rule["target"]
+    fb = []
+    if ratio is not None and ratio > over:
+        fb.append(_found(call, "talk_ratio_high", 0.0, call.duration_s, value=round(100 * ratio, 1),
+                         threshold=round(100 * over, 1), measured=ratio, evidence={"target": round(100 * target, 1)},
+                         share=ratio, target=target))
+    return m, fb
+
+
+def _monologue(call: _Call) -> _Measured:
+    """The agent's monologues: agent turns with no customer turn between them (backchannels aside) and short pauses.
+
+    Keys ``longest_agent_monologue_s``, ``longest_agent_monologue_at_s``;
+    ``long_monologue`` feedback for each over ``[conversation.monologue] seconds_over``.
+    """
+    agent, rule = call.agent, call.conv("monologue")
+    mono = _monologues(call.segs, call.backchannel, agent, rule["max_pause_s"]) if call.two_sided else []
+    longest = max(mono, key=lambda x: x[1] - x[0], default=None)
+    m = {"longest_agent_monologue_s": round(longest[1] - longest[0], 2) if longest else None,
+         "longest_agent_monologue_at_s": round(longest[0], 2) if longest else None}
+    over = rule["seconds_over"]
+    fb = [_found(call, "long_monologue", a, b, value=round(b - a, 1), threshold=over, seconds=b - a)
+          for a, b in mono if b - a > over]
+    return m, fb
+
+
+def _overlaps(call: _Call, overlaps: Sequence[tuple[float, float, tuple[str, str]]]) -> list[dict[str, Any]]:
+    """Overlaps in the audio (``overlaps``, from diarization on mono calls) and of the words (stereo), and who came in."""
+    return [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2), "speakers": list(pair),
+             "started_by": _started_by(call.segs, a, b, pair)}
+            for a, b, pair in sorted(list(overlaps) + speech_overlaps(call.segs))]
+
+
+def _interruptions(call: _Call, ovl: Sequence[Mapping[str, Any]]) -> _Measured:
+    """Coming in on the other's speech (overlap of at least ``min_overlap_s``) while they are mid-sentence.
+
+    A backchannel ("mhm") over the other's speech is listening, not
+    interrupting. Keys ``interruptions``, ``agent_interruptions``,
+    ``customer_interruptions``; ``interruption`` feedback for each of the agent's.
+    """
+    agent, rule = call.agent, call.conv("interruption")
+    min_ov = rule["min_overlap_s"]
+    events = []
+    for o in ovl:
+        who = o["started_by"]
+        whom = next((p for p in o["speakers"] if p != who), None)
+        if who is None or o["duration_s"] < min_ov:
+            continue
+        turn = _turn_at(call.segs, who, o["start_s"], o["end_s"])
+        if turn is not None and call.backchannel[call.segs.index(turn)]:
+            continue
+        if _mid_sentence(call.segs, whom, o["start_s"]):
+            events.append({"at_s": o["start_s"], "speaker": who, "interrupted": whom, "overlap_s": o["duration_s"]})
+    m = {"interruptions": events,
+         "agent_interruptions": sum(1 for e in events if agent is not None and e["speaker"] == agent) if agent else None,
+         "customer_interruptions": sum(1 for e in events if e["interrupted"] == agent) if agent else None}
+    fb = [_found(call, "interruption", e["at_s"], e["at_s"] + e["overlap_s"], value=e["overlap_s"], threshold=min_ov,
+                 evidence={"interrupted": e["interrupted"]})
+          for e in events if e["speaker"] == agent]
+    return m, fb
+
+
+def _overtalk(call: _Call, ovl: Sequence[Mapping[str, Any]], interruptions: Sequence[Mapping[str, Any]]) -> _Measured:
+    """Talking at once: all overlaps, their total and the agent's share of them.
+
+    Keys ``overlaps``, ``overtalk_s``, ``agent_overtalk_s``; ``overtalk`` feedback
+    for each overlap the agent started of ``[conversation.overtalk] seconds_at_least``
+    that is not already one of the agent's ``interruptions``.
+    """
+    agent, rule = call.agent, call.conv("overtalk")
+    m = {"overlaps": list(ovl),
+         "overtalk_s": round(sum(b - a for a, b in _merge([(o["start_s"], o["end_s"]) for o in ovl])), 2),
+         "agent_overtalk_s": round(sum(o["duration_s"] for o in ovl if agent is not None and o["started_by"] == agent), 2)}
+    at_least = rule["seconds_at_least"]
+    flagged = {e["at_s"] for e in interruptions if e["speaker"] == agent}
+    fb = [_found(call, "overtalk", o["start_s"], o["end_s"], value=o["duration_s"], threshold=at_least,
+                 seconds=o["duration_s"])
+          for o in ovl
+          if agent is not None and o["started_by"] == agent and o["duration_s"] >= at_least and o["start_s"] not in flagged]
+    return m, fb
+
+
+def _silences(call: _Call, *, samples: np.ndarray | None, sr: int, dead_over_s: float) -> tuple[_Measured, list[Hold]]:
+    """Gaps without words over ``dead_over_s``: holds (music, or long silence), and dead air (the rest inside the call).
+
+    Keys ``dead_air``, ``dead_air_s``, ``dead_air_share``, ``holds``, ``hold_s``;
+    ``hold`` (info) or ``long_hold`` (over ``[conversation.hold] long_over_s``)
+    feedback per hold, ``many_holds`` over ``count_over``. Returns the holds too.
+    """
+    segs, duration_s, rule = call.segs, call.duration_s, call.conv("hold")
+    gaps = _word_gaps(segs, duration_s, dead_over_s)
+    holds = find_holds(gaps, samples, sr=sr, music_min_s=rule["music_min_s"], silence_min_s=rule["silence_min_s"])
+    hold_spans = [(h.start_s, h.end_s) for h in holds]
+    inner = [(a, b) for a, b in gaps if a > 0 and b < duration_s and not _covered(a, b, hold_spans)] if segs else []
+    dead_s = round(sum(b - a for a, b in inner), 2)
+    m = {"dead_air": [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in inner],
+         "dead_air_s": dead_s, "dead_air_share": round(dead_s / duration_s, 4) if duration_s > 0 else None,
+         "holds": [{"start_s": h.start_s, "end_s": h.end_s, "duration_s": round(h.duration_s, 2), "kind": h.kind,
+                    "level_dbfs": h.level_dbfs} for h in holds],
+         "hold_s": round(sum(h.duration_s for h in holds), 2)}
+    long_hold, max_holds = rule["long_over_s"], rule["count_over"]
+    fb = [_found(call, "long_hold" if h.duration_s > long_hold else "hold", h.start_s, h.end_s,
+                 value=round(h.duration_s, 1), threshold=long_hold, evidence={"kind": h.kind},
+                 seconds=h.duration_s, kind=h.kind, every=_every(long_hold))
+          for h in holds]
+    if len(holds) > max_holds:
+        fb.append(_found(call, "many_holds", holds[0].start_s, holds[-1].end_s, value=len(holds), threshold=max_holds,
+                         count=len(holds), limit=max_holds))
+    return (m, fb), holds
+
+
+def _response_latency(call: _Call, *, holds: Sequence[Hold], dead_over_s: float) -> _Measured:
+    """How long the agent takes to answer once the customer stops (a gap that is mostly a hold does not count).
+
+    Key ``response_latency_s`` (``count``, ``median``, ``worst``, ``worst_at_s``);
+    ``slow_response`` feedback over ``[conversation.response_latency] seconds_over``
+    up to ``dead_over_s`` (longer gaps are dead air, flagged as such).
+    """
+    agent, rule = call.agent, call.conv("response_latency")
+    lat = _latencies(call.segs, call.backchannel, agent, [(h.start_s, h.end_s) for h in holds]) if call.two_sided else []
+    worst = max(lat, default=None)
+    m = {"response_latency_s": {"count": len(lat),
+                                "median": round(statistics.median(x for x, _, _ in lat), 2) if lat else None,
+                                "worst": round(worst[0], 2) if worst else None,
+                                "worst_at_s": round(worst[1], 2) if worst else None}}
+    slow = rule["seconds_over"]
+    fb = [_found(call, "slow_response", a, b, value=round(x, 1), threshold=slow, seconds=x)
+          for x, a, b in lat if slow < x <= dead_over_s]
+    return m, fb
+
+
+def _agent_questions(call: _Call) -> _Measured:
+    """The agent's questions (question marks in their turns), in all and per minute.
+
+    Keys ``agent_questions``, ``agent_questions_per_min``; ``few_questions``
+    feedback under ``[conversation.questions] min_count`` in calls of ``min_call_s`` or more.
+    """
+    agent, duration_s, rule = call.agent, call.duration_s, call.conv("questions")
+    q = sum(_questions(s.text) for s in call.segs if s.speaker == agent) if agent in call.ids else None
+    m = {"agent_questions": q,
+         "agent_questions_per_min": round(q / (duration_s / 60.0), 2) if q is not None and duration_s > 0 else None}
+    q_min, q_call = rule["min_count"], rule["min_call_s"]
+    fb = []
+    if call.two_sided and duration_s >= q_call and q < q_min:
+        asked = "no questions" if q == 0 else f"only {q} question{'s' if q != 1 else ''}, fewer than {q_min}"
+        fb.append(_found(call, "few_questions", 0.0, duration_s, value=q, threshold=float(q_min), asked=asked))
+    return m, fb
+
+
+def _thresholds(conv: Callable[[str], Mapping[str, Any]], dead_over_s: float) -> dict[str, float]:
+    """The rubric thresholds the measures used, flat (``"hold.long_over_s"``), for the report."""
+    return {"dead_air_over_s": dead_over_s, "backchannel_max_words": float(conv("interruption")["backchannel_max_words"]),
+            **{f"{t}.{k}": float(conv(t)[k]) for t, keys in _KEYS.items() for k in keys}}
+
+
+def _call(segments: Sequence[Segment], agent: str | None, *, duration_s: float, language: str | None,
+          conv: Callable[[str], Mapping[str, Any]]) -> _Call:
+    """The turns in time order with their speakers and which are backchannels (up to ``backchannel_max_words``)."""
+    segs = tuple(sorted(segments, key=lambda s: (s.start_s, s.speaker)))
+    max_words = conv("interruption")["backchannel_max_words"]
+    return _Call(segs=segs, ids=tuple(sorted({s.speaker for s in segs})), agent=agent, duration_s=duration_s,
+                 backchannel=tuple(is_backchannel(s.text, language=language, max_words=max_words) for s in segs), conv=conv)
 
 
 def analyze_conversation(
@@ -367,141 +582,20 @@ def analyze_conversation(
         ``holds``, ``hold_s``, ``agent_questions``,
         ``agent_questions_per_min``, ``thresholds``.
     """
-    if rubric is None:
-        rubric = _bundled()
-    elif not isinstance(rubric, Rubric):
-        rubric = Rubric(data=rubric, path="<mapping>")
-    conv = rubric.conversation
-    segs = sorted(segments, key=lambda s: (s.start_s, s.speaker))
-    ids = sorted({s.speaker for s in segs})
-    two_sided = agent in ids and len(ids) > 1
-    bc = [is_backchannel(s.text, language=language, max_words=conv("interruption")["backchannel_max_words"]) for s in segs]
-    fb: list[FeedbackItem] = []
-    m: dict[str, Any] = {"n_speakers": len(ids), "agent": agent}
-
-    # talk time: each speaker's turns merged, so overlapping turns count once
-    talk = {i: sum(b - a for a, b in _merge([(s.start_s, s.end_s) for s in segs if s.speaker == i])) for i in ids}
-    total = sum(talk.values())
-    ratio = talk[agent] / total if two_sided and total > 0 else None
-    m["talk_time_s"] = {i: round(v, 2) for i, v in talk.items()}
-    m["agent_talk_ratio"] = None if ratio is None else round(ratio, 3)
-    over, major, target = (conv("talk_ratio")[k] for k in ("share_above", "major_above", "target"))
-    if ratio is not None and ratio > over:
-        fb.append(_item(0.0, duration_s, "talk_ratio_high", "major" if ratio > major else "minor",
-                        f"The agent talked {ratio:.0%} of the time. Ask and listen more: the best calls are nearer "
-                        f"{target:.0%} agent talk.",
-                        {"value": round(100 * ratio, 1), "threshold": round(100 * over, 1), "unit": "%",
-                         "target": round(100 * target, 1), "source": conv("talk_ratio")["source"]}, agent))
-
-    # monologues
-    mono = _monologues(segs, bc, agent, conv("monologue")["max_pause_s"]) if two_sided else []
-    longest = max(mono, key=lambda x: x[1] - x[0], default=None)
-    m["longest_agent_monologue_s"] = round(longest[1] - longest[0], 2) if longest else None
-    m["longest_agent_monologue_at_s"] = round(longest[0], 2) if longest else None
-    mono_over = conv("monologue")["seconds_over"]
-    for a, b in mono:
-        if b - a > mono_over:
-            fb.append(_item(a, b, "long_monologue", "minor",
-                            f"Monologue at {clock(a)}: {b - a:.0f} s without letting the customer in. Check in with a question.",
-                            {"value": round(b - a, 1), "threshold": mono_over, "unit": "s", "source": conv("monologue")["source"]}, agent))
-
-    # overtalk: overlaps in the audio (mono) and of the words (stereo), and who came in
-    raw = list(overlaps) + speech_overlaps(segs)
-    ovl = []
-    for a, b, pair in sorted(raw):
-        who = _started_by(segs, a, b, pair)
-        ovl.append({"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2), "speakers": list(pair),
-                    "started_by": who})
-    m["overlaps"] = ovl
-    m["overtalk_s"] = round(sum(b - a for a, b in _merge([(o["start_s"], o["end_s"]) for o in ovl])), 2)
-    m["agent_overtalk_s"] = round(sum(o["duration_s"] for o in ovl if agent is not None and o["started_by"] == agent), 2)
-
-    # interruptions: coming in on the other's speech (overlap >= min_overlap_s) while they are
-    # mid-sentence, with more than a backchannel
-    min_ov, ot_min = conv("interruption")["min_overlap_s"], conv("overtalk")["seconds_at_least"]
-    events = []
-    for o in ovl:
-        who = o["started_by"]
-        whom = next((p for p in o["speakers"] if p != who), None)
-        if who is None or o["duration_s"] < min_ov:
-            continue
-        turn = _turn_at(segs, who, o["start_s"], o["end_s"])
-        if turn is not None and bc[segs.index(turn)]:
-            continue  # "mhm" over the other's speech is listening, not interrupting
-        if _mid_sentence(segs, whom, o["start_s"]):
-            events.append({"at_s": o["start_s"], "speaker": who, "interrupted": whom, "overlap_s": o["duration_s"]})
-    m["interruptions"] = events
-    m["agent_interruptions"] = sum(1 for e in events if agent is not None and e["speaker"] == agent) if agent else None
-    m["customer_interruptions"] = sum(1 for e in events if e["interrupted"] == agent) if agent else None
-    flagged = set()
-    for e in events:
-        if e["speaker"] == agent:
-            flagged.add(e["at_s"])
-            fb.append(_item(e["at_s"], e["at_s"] + e["overlap_s"], "interruption", "minor",
-                            f"Interruption at {clock(e['at_s'])}: the agent started while the customer was mid-sentence. "
-                            "Let them finish.",
-                            {"value": e["overlap_s"], "threshold": min_ov, "unit": "s", "interrupted": e["interrupted"],
-                             "source": conv("interruption")["source"]}, agent))
-    for o in ovl:
-        if agent is not None and o["started_by"] == agent and o["duration_s"] >= ot_min and o["start_s"] not in flagged:
-            fb.append(_item(o["start_s"], o["end_s"], "overtalk", "minor",
-                            f"Overtalk at {clock(o['start_s'])}: {o['duration_s']:.1f} s of talking over the customer.",
-                            {"value": o["duration_s"], "threshold": ot_min, "unit": "s", "source": conv("overtalk")["source"]}, agent))
-
-    # silences: holds (music, or long silence), and dead air (the rest over the threshold)
+    rubric = _as_rubric(rubric)
+    call = _call(segments, agent, duration_s=duration_s, language=language, conv=rubric.conversation)
     dead_over = rubric.feedback("dead_air")["seconds_over"]  # shared with tone feedback
-    gaps = _word_gaps(segs, duration_s, dead_over)
-    holds = find_holds(gaps, samples, sr=sr, music_min_s=conv("hold")["music_min_s"], silence_min_s=conv("hold")["silence_min_s"])
-    hold_spans = [(h.start_s, h.end_s) for h in holds]
-    inner = [(a, b) for a, b in gaps if a > 0 and b < duration_s and not _covered(a, b, hold_spans)] if segs else []
-    m["dead_air"] = [{"start_s": round(a, 2), "end_s": round(b, 2), "duration_s": round(b - a, 2)} for a, b in inner]
-    m["dead_air_s"] = round(sum(b - a for a, b in inner), 2)
-    m["dead_air_share"] = round(m["dead_air_s"] / duration_s, 4) if duration_s > 0 else None
-    m["holds"] = [{"start_s": h.start_s, "end_s": h.end_s, "duration_s": round(h.duration_s, 2), "kind": h.kind,
-                   "level_dbfs": h.level_dbfs} for h in holds]
-    m["hold_s"] = round(sum(h.duration_s for h in holds), 2)
-    long_hold, max_holds = conv("hold")["long_over_s"], conv("hold")["count_over"]
-    for h in holds:
-        long = h.duration_s > long_hold
-        fb.append(_item(h.start_s, h.end_s, "long_hold" if long else "hold", "major" if long else "info",
-                        f"Hold at {clock(h.start_s)}: {h.duration_s:.0f} s of {h.kind}."
-                        + (f" Check back with the customer at least every {_every(long_hold)}." if long
-                           else " Ask before holding and thank the customer after."),
-                        {"value": round(h.duration_s, 1), "threshold": long_hold, "unit": "s", "kind": h.kind,
-                         "source": conv("hold")["source"]}, None))
-    if len(holds) > max_holds:
-        fb.append(_item(holds[0].start_s, holds[-1].end_s, "many_holds", "minor",
-                        f"{len(holds)} holds in one call; more than {max_holds} leaves the customer waiting too often.",
-                        {"value": len(holds), "threshold": max_holds, "unit": "count", "source": conv("hold")["source"]}, None))
-
-    # response latency: the customer stops -> the agent starts
-    lat = _latencies(segs, bc, agent, hold_spans) if two_sided else []
-    worst = max(lat, default=None)
-    m["response_latency_s"] = {"count": len(lat),
-                               "median": round(statistics.median(x for x, _, _ in lat), 2) if lat else None,
-                               "worst": round(worst[0], 2) if worst else None,
-                               "worst_at_s": round(worst[1], 2) if worst else None}
-    slow = conv("response_latency")["seconds_over"]
-    for x, a, b in lat:
-        if slow < x <= dead_over:  # longer gaps are dead air, flagged as such
-            fb.append(_item(a, b, "slow_response", "minor",
-                            f"Slow response at {clock(a)}: {x:.1f} s before the agent answered. Acknowledge at once, "
-                            "even if you need time to look something up.",
-                            {"value": round(x, 1), "threshold": slow, "unit": "s", "source": conv("response_latency")["source"]}, agent))
-
-    # questions
-    q = sum(_questions(s.text) for s in segs if s.speaker == agent) if agent in ids else None
-    m["agent_questions"] = q
-    m["agent_questions_per_min"] = round(q / (duration_s / 60.0), 2) if q is not None and duration_s > 0 else None
-    q_min, q_call = conv("questions")["min_count"], conv("questions")["min_call_s"]
-    if two_sided and duration_s >= q_call and q < q_min:
-        asked = "no questions" if q == 0 else f"only {q} question{'s' if q != 1 else ''}, fewer than {q_min}"
-        fb.append(_item(0.0, duration_s, "few_questions", "info",
-                        f"The agent asked {asked}. Ask what the customer needs and check that it is solved.",
-                        {"value": q, "threshold": float(q_min), "unit": "count", "source": conv("questions")["source"]}, agent))
-
-    m["thresholds"] = {"dead_air_over_s": dead_over, "backchannel_max_words": float(conv("interruption")["backchannel_max_words"]),
-                       **{f"{t}.{k}": float(conv(t)[k]) for t, keys in _KEYS.items() for k in keys}}
+    ovl = _overlaps(call, overlaps)
+    interruptions = _interruptions(call, ovl)
+    silences, holds = _silences(call, samples=samples, sr=sr, dead_over_s=dead_over)
+    m: dict[str, Any] = {"n_speakers": len(call.ids), "agent": agent}
+    fb: list[FeedbackItem] = []
+    for part, items in (_talk_share(call), _monologue(call), _overtalk(call, ovl, interruptions[0]["interruptions"]),
+                        interruptions, silences, _response_latency(call, holds=holds, dead_over_s=dead_over),
+                        _agent_questions(call)):
+        m.update(part)
+        fb.extend(items)
+    m["thresholds"] = _thresholds(rubric.conversation, dead_over)
     fb.sort(key=lambda f: (f.start_s, f.category))
     return Conversation(metrics=m, feedback=tuple(fb), holds=tuple(holds))
 

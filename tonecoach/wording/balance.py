@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 from ..render.fmt import clock
 from ..report import FeedbackItem, MetricScore, Segment
 from ..rubric import Rubric
-from ..rules import category_metric
+from ..rules import category_metric, conversation_rule
 from .call import TurnWording
 
 __all__ = ["tone_content_mismatches", "priorities", "summary"]
@@ -97,6 +97,12 @@ _COVERED_BY = {**category_metric(), "blame": "blunt", "dismissive": "blunt", "ov
 _SEVERITY = {"major": 0, "minor": 1}
 
 
+def _feedback_label(category: str) -> str:
+    """A feedback category in plain words: a conversation rule's label ("Slow to answer"), else the name spelt out."""
+    rule = conversation_rule(category)
+    return rule.label if rule is not None else category.replace("_", " ").capitalize()
+
+
 def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[MetricScore], overall: Mapping[str, Any],
                *, top: int = 3, feedback: Sequence[FeedbackItem] = ()) -> list[dict[str, Any]]:
     """The metrics that cost the most overall points, largest first; then, to fill ``top``, the gravest feedback.
@@ -133,7 +139,7 @@ def priorities(tone_metrics: Sequence[MetricScore], content_metrics: Sequence[Me
         if f.category in listed or _COVERED_BY.get(f.category) in listed:
             continue
         listed.add(f.category)
-        out.append({"side": "feedback", "metric": f.category, "label": f.category.replace("_", " ").capitalize(),
+        out.append({"side": "feedback", "metric": f.category, "label": _feedback_label(f.category),
                     "points": None, "score": None, "evidence": f.message, "at_s": f.start_s})
     return out
 

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from tonecoach.analysis.scoring import load_rubric
-from tonecoach.balance import priorities, summary, tone_content_mismatches
-from tonecoach.content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
 from tonecoach.render.report import render_html
 from tonecoach.report import AudioInfo, CallReport, LanguageInfo, MetricScore, Segment, Speaker, ToneResult, Word
 from tonecoach.wording.analysis import analyze_wording, translate_turns
+from tonecoach.wording.balance import priorities, summary, tone_content_mismatches
 from tonecoach.wording.call import turn_wording
+from tonecoach.wording.content import content_values, customer_sentiment, overall_score, rewording_feedback, score_content
 
 RUBRIC = load_rubric()
 ROLES = {"A": "agent", "C": "customer"}
@@ -248,8 +248,8 @@ def test_real_german_speech_is_scored_directly(analyzer, shared_data) -> None:
 
 
 def test_work_on_first_fills_up_with_the_gravest_feedback() -> None:
-    from tonecoach.balance import priorities, summary
     from tonecoach.report import FeedbackItem, MetricScore
+    from tonecoach.wording.balance import priorities, summary
 
     def metric(name, score, weight=1.0):
         return MetricScore(name=name, label=name.title(), value=1.0, unit="", target_low=0.0, target_high=1.0,

@@ -228,8 +228,9 @@ def test_report_json_holds_plain_strings():
 
 
 def test_category_maps_come_from_the_one_registry():
-    from tonecoach import balance, coaching
+    from tonecoach import coaching
     from tonecoach.rules import TONE_RULES
+    from tonecoach.wording import balance
 
     for cat, rule in TONE_RULES.items():
         assert coaching.CATEGORY_METRIC.get(cat) == rule.metric
@@ -244,9 +245,10 @@ def test_category_maps_come_from_the_one_registry():
 
 
 def test_conversation_categories_come_from_the_one_registry():
-    from tonecoach import balance, coaching
+    from tonecoach import coaching
     from tonecoach.report import FeedbackItem, MetricScore
     from tonecoach.rules import CONVERSATION_RULES, conversation_rule
+    from tonecoach.wording import balance
 
     rubric = load_rubric()
     assert set(CONVERSATION_RULES) == {"talk_ratio_high", "long_monologue", "interruption", "overtalk", "slow_response",

@@ -270,23 +270,35 @@ def test_a_speaker_separation_that_fails_ahead_fails_the_analysis_as_before(anal
     assert "no speech detected" in r.warnings
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is a Linux feature")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread scheduling policy is a Linux feature")
 def test_work_run_ahead_yields_the_cores_to_the_transcription():
-    """The second thread runs at a lower priority, so on a busy machine the decoder is not slowed by it."""
+    """Background jobs run only on cores nothing else wants (SCHED_IDLE), so on a busy machine the decoder is not
+    slowed by them; a job started before them keeps the normal priority; waiting for one gives it that back."""
     import os
     import threading
+    import time
 
     from tonecoach.analyzer import _Ahead
 
-    def niceness():
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    def policy():
+        return os.sched_getscheduler(threading.get_native_id())
 
-    mine = niceness()
+    def policy_later():
+        time.sleep(0.5)  # the analysis is waiting for it by now
+        return policy()
+
+    mine = policy()
     with _Ahead(True) as ahead:
-        ahead.start("probe", niceness)
-        theirs, _ = ahead.result("probe")
-    assert theirs >= min(19, mine + 5)
-    assert niceness() == mine  # the analysis's own thread keeps its priority
+        ahead.start("normal", policy)
+        ahead.start("background", policy, background=True)
+        ahead.start("waited for", policy_later, background=True)
+        assert ahead.result("normal")[0] == mine == os.SCHED_OTHER
+        while not ahead._jobs["background"].done():  # not waited for: it keeps the background policy
+            time.sleep(0.01)
+        assert ahead.result("background")[0] == os.SCHED_IDLE
+        waited, _ = ahead.result("waited for")
+    assert waited == (os.SCHED_OTHER if os.geteuid() == 0 else os.SCHED_IDLE)
+    assert policy() == mine  # the analysis's own thread keeps its priority
 
 
 def test_voice_activity_is_found_once_and_the_decoder_hears_what_the_pipeline_would(analyzer, monkeypatch):

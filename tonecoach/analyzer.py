@@ -184,14 +184,18 @@ class Analyzer:
 
     # -- steps ------------------------------------------------------------------------------
     def _start_ahead(self, ahead: "_Ahead", parts: Channels, sr: int) -> None:
-        """What needs only the audio starts now, beside the transcription (in this order, one at a time)."""
-        if parts.one_voice_track and self.options.diarization.enabled:
-            ahead.start("diarize", self.diarizer.diarize, parts.channels[0].raw, sr=sr)
-        ahead.start("pitch_energy", tracks_of, [c.raw for c in parts.channels], sr=sr,
-                    options=self.options.prosody_options)
+        """What needs only the audio starts now, beside the transcription (in this order, one at a time).
+
+        The wording encoder loads first at the normal priority (any threads it makes are the wording stage's
+        later); speaker separation and the pitch and energy tracks then run in the background (:class:`_Ahead`).
+        """
         preload = getattr(self.wording_model, "load", None)
         if self.options.wording.enabled and preload is not None:
             ahead.start("wording encoder", preload)
+        if parts.one_voice_track and self.options.diarization.enabled:
+            ahead.start("diarize", self.diarizer.diarize, parts.channels[0].raw, sr=sr, background=True)
+        ahead.start("pitch_energy", tracks_of, [c.raw for c in parts.channels], sr=sr,
+                    options=self.options.prosody_options, background=True)
 
     def _voices(self, step: Steps, ahead: "_Ahead", parts: Channels, heard: Heard) -> Voices:
         """Who spoke each word: on a mono recording with words, the voices diarization told apart."""
@@ -249,26 +253,42 @@ class Analyzer:
 class _Ahead:
     """Work started before its result is needed, in one second thread; or, when not enabled, run where needed.
 
-    ``start(name, fn, ...)`` queues ``fn``; ``result(name)`` returns ``(value, seconds fn took)`` and re-raises
-    what ``fn`` raised; ``waited_s`` is how long the analysis waited for such results. Leaving the ``with`` block waits for a running job and drops queued ones (a call with no
-    words never needs its speaker separation), so no thread outlives the analysis.
+    ``start(name, fn, ..., background=True)`` queues ``fn``; ``result(name)`` returns ``(value, seconds fn
+    took)`` and re-raises what ``fn`` raised; ``waited_s`` is how long the analysis waited for such results.
+    Leaving the ``with`` block waits for a running job and drops queued ones (a call with no words never needs
+    its speaker separation), so no thread outlives the analysis.
+
+    A ``background`` job runs at the lowest priority the system has (Linux ``SCHED_IDLE``: only on a core
+    nothing else wants; elsewhere a higher niceness), so the transcription keeps the cores it asks for and the
+    job takes what the decoder leaves idle. The step is one way (an unprivileged thread cannot take its priority
+    back), so jobs that must keep a normal priority are started before the first background one. When the
+    analysis has to wait for a background job, the thread is given its normal priority again where that is
+    allowed (root), so nothing the analysis needs is left starving behind another process.
     """
 
     def __init__(self, enabled: bool):
-        self._pool = (ThreadPoolExecutor(1, thread_name_prefix="tonecoach-ahead", initializer=_yield_to_transcription)
-                      if enabled else None)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tonecoach-ahead") if enabled else None
         self._jobs: dict[str, Any] = {}
+        self._tid: int | None = None
         self.waited_s = 0.0
 
-    def start(self, name: str, fn: Callable, *args, **kwargs) -> None:
+    def start(self, name: str, fn: Callable, *args, background: bool = False, **kwargs) -> None:
         job = (fn, args, kwargs)
-        self._jobs[name] = self._pool.submit(_timed, *job) if self._pool else job
+        self._jobs[name] = self._pool.submit(self._run, background, *job) if self._pool else job
+
+    def _run(self, background: bool, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, float]:
+        self._tid = threading.get_native_id()
+        if background:
+            _to_background(self._tid)
+        return _timed(fn, args, kwargs)
 
     def result(self, name: str) -> tuple[Any, float]:
         job = self._jobs.pop(name)
         if not isinstance(job, Future):
             return _timed(*job)
         t = time.perf_counter()
+        if not job.done() and self._tid is not None:
+            _to_foreground(self._tid)
         try:
             return job.result()
         finally:
@@ -282,18 +302,30 @@ class _Ahead:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-#: How much lower the second thread's scheduling priority is than the analysis's (Linux ``nice`` steps).
+#: Where ``SCHED_IDLE`` is missing: how much lower the background thread's priority is (``nice`` steps).
 AHEAD_NICENESS = 10
 
 
-def _yield_to_transcription() -> None:
-    """Lower this thread's priority: the transcription, the longest stage, keeps the cores it asks for, and the
-    work run ahead (CPU-light, waited for only at the end) takes the time its decoder leaves idle. Linux sets
-    niceness per thread; elsewhere, or where it is refused, the thread keeps its priority."""
+def _to_background(tid: int) -> None:
+    """Give thread ``tid`` the lowest priority there is (see :class:`_Ahead`); where refused, leave it as it is."""
     try:
-        tid = threading.get_native_id()
+        if os.sched_getscheduler(tid) != os.SCHED_IDLE:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        return
+    except (AttributeError, OSError):  # no SCHED_IDLE here
+        pass
+    try:
         os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + AHEAD_NICENESS))
-    except (AttributeError, OSError):  # no per-thread priority here (macOS, Windows)
+    except (AttributeError, OSError):  # no per-thread priority (Windows)
+        pass
+
+
+def _to_foreground(tid: int) -> None:
+    """Thread ``tid`` back to the normal policy, where this process may (Linux as root); else nothing."""
+    try:
+        if os.sched_getscheduler(tid) == os.SCHED_IDLE:
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+    except (AttributeError, OSError):
         pass
 
 

@@ -270,35 +270,67 @@ def test_a_speaker_separation_that_fails_ahead_fails_the_analysis_as_before(anal
     assert "no speech detected" in r.warnings
 
 
+def _may_idle() -> tuple[bool, bool]:
+    """Whether a thread here may take SCHED_IDLE, and then leave it again (a container may refuse either)."""
+    import os
+    import threading
+
+    out = []
+
+    def probe():
+        tid = threading.get_native_id()
+        try:
+            os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            return out.append((False, False))
+        try:
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+            out.append((True, True))
+        except OSError:
+            out.append((True, False))
+
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    return out[0]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread scheduling policy is a Linux feature")
 def test_work_run_ahead_yields_the_cores_to_the_transcription():
-    """Background jobs run only on cores nothing else wants (SCHED_IDLE), so on a busy machine the decoder is not
-    slowed by them; a job started before them keeps the normal priority; waiting for one gives it that back."""
+    """Background jobs run only on cores nothing else wants (SCHED_IDLE; where that is refused, at a higher
+    niceness), so on a busy machine the decoder is not slowed by them; a job started before them keeps the normal
+    priority; waiting for one gives it that back where the process may."""
     import os
     import threading
     import time
 
     from tonecoach.analyzer import _Ahead
 
-    def policy():
-        return os.sched_getscheduler(threading.get_native_id())
+    def priority():
+        tid = threading.get_native_id()
+        return os.sched_getscheduler(tid), os.getpriority(os.PRIO_PROCESS, tid)
 
-    def policy_later():
+    def priority_later():
         time.sleep(0.5)  # the analysis is waiting for it by now
-        return policy()
+        return priority()
 
-    mine = policy()
+    idle, back = _may_idle()
+    mine = priority()
     with _Ahead(True) as ahead:
-        ahead.start("normal", policy)
-        ahead.start("background", policy, background=True)
-        ahead.start("waited for", policy_later, background=True)
-        assert ahead.result("normal")[0] == mine == os.SCHED_OTHER
-        while not ahead._jobs["background"].done():  # not waited for: it keeps the background policy
+        ahead.start("normal", priority)
+        ahead.start("background", priority, background=True)
+        ahead.start("waited for", priority_later, background=True)
+        assert ahead.result("normal")[0] == mine
+        while not ahead._jobs["background"].done():  # not waited for: it keeps the background priority
             time.sleep(0.01)
-        assert ahead.result("background")[0] == os.SCHED_IDLE
+        bg = ahead.result("background")[0]
         waited, _ = ahead.result("waited for")
-    assert waited == (os.SCHED_OTHER if os.geteuid() == 0 else os.SCHED_IDLE)
-    assert policy() == mine  # the analysis's own thread keeps its priority
+    if idle:
+        assert bg[0] == os.SCHED_IDLE
+        assert waited[0] == (os.SCHED_OTHER if back else os.SCHED_IDLE)
+    else:
+        assert bg[1] > mine[1]
+    assert priority() == mine  # the analysis's own thread keeps its priority
 
 
 def test_voice_activity_is_found_once_and_the_decoder_hears_what_the_pipeline_would(analyzer, monkeypatch):

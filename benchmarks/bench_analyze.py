@@ -12,8 +12,12 @@ process.
 With ``--cold`` it measures as a user runs it: whole fresh processes, run by
 run interleaved, of ``tonecoach analyze FILE --json ...`` against a plain
 faster-whisper script (same ``base`` int8 model, word timestamps, VAD, every
-channel of the file, detected language), once with the sequential decoder
-and once with faster-whisper's batched pipeline. The calls: a mono call of
+channel of the file, detected language), once with the sequential decoder,
+once with faster-whisper's batched pipeline, and once with the batched
+pipeline after finding the language and with tonecoach's filler prompt where
+it has one for that language (the same decoding work as tonecoach's
+transcription stage: the prompt makes Whisper write the "um"s and "uh"s the
+plain pipeline leaves out, some 16% more tokens on English calls). The calls: a mono call of
 several voices (at least 150 s), a stereo 8 kHz call (at least 180 s) and a
 non-English call, from ``../shared/data/realcalls``. It prints each stage's
 time from the report, the process start and model loads (the rest of the
@@ -134,6 +138,7 @@ import sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from tonecoach.analysis.asr import FILLER_PROMPTS
 from tonecoach.analysis.audio import load
 from tonecoach.models import resolve_whisper_model
 model = WhisperModel(resolve_whisper_model("base").path, device="cpu", compute_type="int8")
@@ -144,12 +149,22 @@ for y in ([a.mono] if a.channels == 1 else list(a.samples)):
     if sys.argv[3] == "batched":
         segs, info = BatchedInferencePipeline(model).transcribe(y, batch_size=4, beam_size=5, word_timestamps=True,
                                                                vad_filter=True)
+    elif sys.argv[3] == "batched-prompt":
+        # as tonecoach decodes: the language first, then the filler prompt where it has one for that language
+        lang = model.detect_language(y, vad_filter=True)[0]
+        segs, info = BatchedInferencePipeline(model).transcribe(y, batch_size=4, beam_size=5, word_timestamps=True,
+                                                               vad_filter=True, language=lang,
+                                                               initial_prompt=FILLER_PROMPTS.get(lang))
     else:
         segs, info = model.transcribe(y, beam_size=5, word_timestamps=True, vad_filter=True)
     words += sum(len(s.words or ()) for s in segs)
 print("PLAIN", t1 - t0, time.perf_counter() - t1, words, info.language)
 """
 
+
+#: The plain faster-whisper scripts: sequential, batched, and batched after the language and tonecoach's filler prompt
+#: (the same decoding work as tonecoach's transcription stage, which writes the fillers the plain pipeline leaves out).
+PLAIN_MODES = ("sequential", "batched", "batched-prompt")
 
 #: The analysis in a fresh process with some of its options changed (for --breakdown): what the transcription
 #: stage costs with nothing running beside it, and without the filler prompt.
@@ -210,13 +225,13 @@ def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path, *, breakdown
     print("whole fresh processes, interleaved run by run; medians; peak = the process's own peak resident memory")
     for kind, path in calls:
         duration = load(str(path)).duration_s
-        res: dict[str, list] = {"analyze": [], "sequential": [], "batched": [], **{k: [] for _, k in BREAKDOWN}}
+        res: dict[str, list] = {"analyze": [], **{m: [] for m in PLAIN_MODES}, **{k: [] for _, k in BREAKDOWN}}
         for _ in range(runs):
             js = tmp / "report.json"
             wall, peak, _ = _timed_child([tonecoach, "analyze", str(path), "--json", str(js), "--quiet", "--progress", "never"])
 
             res["analyze"].append((wall, peak, json.loads(js.read_text())["timings_s"]))
-            for mode in ("sequential", "batched"):
+            for mode in PLAIN_MODES:
                 wall, peak, out = _timed_child([sys.executable, str(script), str(ROOT), str(path), mode])
                 _, load_s, tr_s, words, lang = next(x for x in out.splitlines() if x.startswith("PLAIN")).split()
                 res[mode].append((wall, peak, {"load": float(load_s), "transcribe": float(tr_s)}))
@@ -230,6 +245,9 @@ def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path, *, breakdown
               f"transcription {med(res['sequential'], lambda r: r[2]['transcribe']):.1f})  peak {med(res['sequential'], lambda r: r[1]) / 1024:.0f} MB")
         print(f"  plain batched faster-whisper     {bat_wall:6.1f} s  (model load {med(res['batched'], lambda r: r[2]['load']):.1f}, "
               f"transcription {med(res['batched'], lambda r: r[2]['transcribe']):.1f})  peak {med(res['batched'], lambda r: r[1]) / 1024:.0f} MB")
+        print(f"  plain batched + filler prompt    {med(res['batched-prompt'], lambda r: r[0]):6.1f} s  (transcription "
+              f"{med(res['batched-prompt'], lambda r: r[2]['transcribe']):.1f}: the language found first, then decoded "
+              f"after tonecoach's filler prompt where it has one)")
         stages = sorted({k for r in res["analyze"] for k in r[2]}, key=list(res["analyze"][0][2]).index)
         total = med(res["analyze"], lambda r: r[2].get("total", 0.0))
         print(f"  tonecoach analyze                {a_wall:6.1f} s  peak {med(res['analyze'], lambda r: r[1]) / 1024:.0f} MB")
@@ -240,7 +258,9 @@ def bench_cold(calls: list[tuple[str, Path]], runs: int, tmp: Path, *, breakdown
         bat_tr = med(res["batched"], lambda r: r[2]["transcribe"])
         print(f"  ratio analyze / plain sequential: {a_wall / seq_wall:.2f}   analyze / plain batched: {a_wall / bat_wall:.2f}   "
               f"transcription stage / batched transcription: "
-              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / bat_tr:.2f}")
+              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / bat_tr:.2f}   "
+              f"... / batched with the same prompt: "
+              f"{med(res['analyze'], lambda r: r[2].get('transcribe', 0.0)) / med(res['batched-prompt'], lambda r: r[2]['transcribe']):.2f}")
         for label, key in BREAKDOWN if breakdown else ():
             tr = med(res[key], lambda r: r[2].get("transcribe", 0.0))
             print(f"  {label:<31}  {med(res[key], lambda r: r[0]):6.1f} s  (transcription stage {tr:.1f}: "

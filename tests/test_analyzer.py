@@ -361,3 +361,51 @@ def test_voice_activity_is_found_once_and_the_decoder_hears_what_the_pipeline_wo
     assert len(runs) == 2  # the pipeline left to itself runs VAD again
     assert [(w.text, round(w.start_s, 2), round(w.end_s, 2)) for w in ours.words] == theirs
     assert len(theirs) > 10
+
+
+def test_the_language_costs_no_encoder_pass_of_its_own(analyzer, monkeypatch):
+    """The language is read off the decoder's first batch of windows, and the decoder reuses that encoding: a call
+    left to detect its language runs the encoder as often as one whose language is given, and hears the same words."""
+    from faster_whisper import WhisperModel
+
+    from tonecoach.analysis.audio import load
+
+    t = analyzer.transcriber
+    x = np.ascontiguousarray(load(str(SAMPLES / "warm_agent.flac")).mono)
+    passes = []
+    real = WhisperModel.encode
+
+    def counted(self, features):
+        passes.append(features.shape[0] if features.ndim == 3 else 1)
+        return real(self, features)
+
+    monkeypatch.setattr(WhisperModel, "encode", counted)
+    given = t.transcribe(x, language="en")
+    n_given = len(passes)
+    found = t.transcribe(x)
+    assert found.language == "en" and found.language_probability > 0.5
+    assert n_given >= 1 and len(passes) - n_given == n_given  # before: one more pass, for the language alone
+    assert [(w.text, w.start_s, w.end_s) for w in found.words] == [(w.text, w.start_s, w.end_s) for w in given.words]
+
+
+def test_a_kept_encoding_is_only_ever_used_for_the_features_it_was_made_from():
+    """The pipeline's next encoder call gets the kept encoding only for the very same features; other features are
+    encoded afresh, and the kept one is used once."""
+    from tonecoach.analysis.asr import _KeptEncoding
+
+    class Model:
+        calls = 0
+        name = "whisper"
+
+        def encode(self, features):
+            Model.calls += 1
+            return ("fresh", float(features.sum()))
+
+    kept = _KeptEncoding(Model())
+    a, b = np.zeros((2, 80, 3000), np.float32), np.ones((2, 80, 3000), np.float32)
+    kept.keep(a, "kept")
+    assert kept.encode(b) == ("fresh", b.sum()) and Model.calls == 1  # other audio: never the kept encoding
+    kept.keep(a, "kept")
+    assert kept.encode(a.copy()) == "kept" and Model.calls == 1
+    assert kept.encode(a) == ("fresh", 0.0) and Model.calls == 2  # used once
+    assert kept.name == "whisper"  # the rest is the model's own

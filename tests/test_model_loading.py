@@ -64,7 +64,7 @@ def test_whisper_model_loads_once_from_many_threads(monkeypatch):
     tr = asr.Transcriber()
     models = _together(tr._load)
     assert (resolves.n, loads.n, pipelines.n) == (1, 1, 1)
-    assert len(models) == 8 and all(m is models[0] for m in models) and tr._pipeline.model is models[0]
+    assert len(models) == 8 and all(m is models[0] for m in models) and tr._pipeline.model._whisper is models[0]
 
 
 def test_wording_encoder_and_heads_load_once_from_many_threads(monkeypatch):

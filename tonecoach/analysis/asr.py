@@ -161,7 +161,7 @@ class Transcriber:
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelNotAvailableError(f"could not load the Whisper model at {self.resolved.path}: {exc}") from None
-        self._pipeline = BatchedInferencePipeline(model)
+        self._pipeline = BatchedInferencePipeline(_KeptEncoding(model))
         self._model = model  # last: another thread that sees the model also sees its pipeline
 
     @property
@@ -240,6 +240,7 @@ class Transcriber:
             kept, dropped = _keep_segments(raw, opts, offset_s)
             if prompt and opts.engine == "batched":
                 kept = self._recover_skipped(samples, kept, kwargs, offset_s, speech=speech)
+            self._keep_encoding(None, None)  # a decode that ended early leaves nothing kept
         kept = dedupe_segments(kept)
         if progress:
             progress(1.0)
@@ -263,14 +264,56 @@ class Transcriber:
                                                          max_speech_duration_s=window))
 
     def _detect_language(self, samples: np.ndarray, speech: list[dict] | None) -> tuple[str, float]:
-        """The language of the first 30 s of speech and its probability, as faster-whisper's pipeline finds it."""
+        """The language of the speech and its probability.
+
+        With the batched engine and voice activity known, it is read off the
+        decoder's own first batch of windows (:meth:`_language_of_first_batch`),
+        whose encoding the decoder then reuses. Otherwise it is the language of
+        the first 30 s of speech, as faster-whisper's pipeline finds it.
+        """
         from faster_whisper.vad import collect_chunks
 
         model = self._model
+        if speech and self.options.engine == "batched" and self.options.vad_filter:
+            return self._language_of_first_batch(samples, speech)
         if speech:
             samples = np.concatenate(collect_chunks(samples, speech)[0])
         lang, prob, _ = model.detect_language(audio=samples[: model.feature_extractor.n_samples])
         return lang, float(prob)
+
+    def _language_of_first_batch(self, samples: np.ndarray, speech: list[dict]) -> tuple[str, float]:
+        """The language of the first batch of decoder windows, each window weighted by its seconds of speech.
+
+        The windows are those :meth:`_decode_speech` decodes first (up to
+        ``batch_size`` windows of at most 30 s of speech, so up to two minutes
+        where faster-whisper's pipeline listens to 30 s). Their encoding is
+        kept for the decoder (:class:`_KeptEncoding`), so finding the language
+        costs no encoder pass of its own.
+        """
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.vad import collect_chunks
+
+        model = self._model
+        chunks, _ = collect_chunks(samples, speech, max_duration=model.feature_extractor.chunk_length)
+        first = chunks[: max(1, self.options.batch_size)]
+        # the features exactly as BatchedInferencePipeline.transcribe makes them
+        features = np.stack([pad_or_trim(model.feature_extractor(c)[..., :-1]) for c in first])
+        encoded = model.encode(features)
+        weights = np.array([len(c) for c in first], dtype=np.float64)
+        weights /= weights.sum()
+        votes: dict[str, float] = {}
+        for w, ranked in zip(weights, model.model.detect_language(encoded)):
+            for token, p in ranked:
+                votes[token[2:-2]] = votes.get(token[2:-2], 0.0) + w * p  # "<|en|>" -> "en"
+        self._keep_encoding(features, encoded)
+        lang = max(votes, key=votes.get)
+        return lang, float(votes[lang])
+
+    def _keep_encoding(self, features: np.ndarray | None, encoded) -> None:
+        """Hand the pipeline's next encoder call an encoding of ``features`` made already (None: nothing kept)."""
+        kept = getattr(self._pipeline, "model", None)
+        if isinstance(kept, _KeptEncoding):
+            kept.keep(features, encoded)
 
     def _decode(self, samples, kwargs, duration, progress, *, speech: list[dict] | None = None, **extra):
         opts = self.options
@@ -345,6 +388,33 @@ class Transcriber:
         for a, b in suspicious:
             out = replace_words(out, again, a + offset_s - 0.2, b + offset_s + 0.2)
         return out
+
+
+class _KeptEncoding:
+    """A ``WhisperModel`` as ``BatchedInferencePipeline`` sees it, whose encoder hands back an encoding made earlier.
+
+    :meth:`Transcriber._language_of_first_batch` encodes the decoder's first
+    batch to find the language and :meth:`keep` s it; the next :meth:`encode`
+    of the very same features returns it instead of encoding them again. Any
+    other features are encoded as usual, so a kept encoding is never used for
+    audio it was not made from. Everything else is the model's own.
+    """
+
+    def __init__(self, model):
+        self._whisper = model
+        self._kept: tuple[np.ndarray, object] | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self._whisper, name)
+
+    def keep(self, features: np.ndarray | None, encoded) -> None:
+        self._kept = None if features is None else (features, encoded)
+
+    def encode(self, features: np.ndarray):
+        kept, self._kept = self._kept, None
+        if kept is not None and kept[0].shape == features.shape and np.array_equal(kept[0], features):
+            return kept[1]
+        return self._whisper.encode(features)
 
 
 @dataclass(frozen=True)

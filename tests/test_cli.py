@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 from tonecoach import cli
+from tonecoach.errors import ToneCoachError
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM = ROOT / "samples" / "warm_agent.flac"
@@ -117,3 +118,31 @@ def test_agent_speaker_option_is_used_and_recorded(monkeypatch, analyzer, tmp_pa
     assert code == 0 and d9["agent"]["speaker"] == "S1" and d9["agent"]["method"] == "phrases"
     assert any("--agent-speaker S9 names no speaker" in w for w in d9["warnings"])
     assert made == ["S2", "S9"]
+
+
+def test_beam_size_reaches_the_decoder_from_analyze_and_batch():
+    """``--beam-size`` sets the decoder's beam for ``analyze`` and ``batch`` (and is kept in the report's options)."""
+    from tonecoach.batch.cli import _options
+
+    parser = cli.build_parser()
+    assert cli._analyzer_from(parser.parse_args(["analyze", "x.wav"])).transcriber.options.beam_size == 5
+    a = cli._analyzer_from(parser.parse_args(["analyze", "x.wav", "--beam-size", "3"]))
+    assert a.transcriber.options.beam_size == 3 and a.options.to_dict()["transcription"]["beam_size"] == 3
+    assert _options(parser.parse_args(["batch", "calls/", "--beam-size", "2"])).analyzer.transcription.beam_size == 2
+
+
+@pytest.mark.parametrize("value", ["0", "11", "three", "2.5"])
+def test_a_beam_size_out_of_range_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.build_parser().parse_args(["analyze", "x.wav", "--beam-size", value])
+    assert exc.value.code == 2
+    assert f"--beam-size: a whole number from 1 to 10, not '{value}'" in capsys.readouterr().err
+
+
+def test_transcription_options_refuse_a_beam_size_the_decoder_cannot_use():
+    from tonecoach.analysis.asr import TranscriptionOptions
+
+    for bad in (0, 11, 2.5, "3"):
+        with pytest.raises(ToneCoachError, match="beam size must be a whole number from 1 to 10"):
+            TranscriptionOptions(beam_size=bad)
+    assert TranscriptionOptions(beam_size=1).beam_size == 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from ._version import __version__
+from .cli_options import add_beam_size
 from .errors import ToneCoachError
 from .render.fmt import write_atomic
 from .render.summary import format_summary
@@ -83,7 +84,7 @@ def _analyzer_from(args) -> "object":
     from .wording.call import WordingOptions
 
     topts = TranscriptionOptions(model=args.model, language=args.language, allow_download=args.allow_download,
-                                 engine=args.engine, keep_fillers=args.fillers)
+                                 engine=args.engine, keep_fillers=args.fillers, beam_size=args.beam_size)
     aopts = AudioOptions(max_duration_s=args.max_duration)
     dopts = DiarizationOptions(enabled=args.diarize)
     wopts = WordingOptions(enabled=args.wording, translate=args.translate)
@@ -312,6 +313,7 @@ def cmd_users(args, stdout: TextIO, stderr: TextIO) -> int:
 # -- parser -----------------------------------------------------------------------------
 
 
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tonecoach", description="Coach contact-centre agents on how they sound and what they say.")
     p.add_argument("--version", action="version", version=f"tonecoach {__version__}")
@@ -348,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--scorecard", default=None, metavar="TOML|none",
                    help="the QA scorecard answered on each call (default: the bundled one; none: no scorecard)")
     a.add_argument("--engine", choices=("batched", "sequential"), default="batched", help="faster-whisper decoding pipeline")
+    add_beam_size(a)
     a.add_argument("--allow-download", action="store_true", help="let a hub model name be downloaded (needs network)")
     a.add_argument("--progress", choices=("auto", "always", "never"), default="auto", help="progress bar (default: on a terminal)")
     a.add_argument("-q", "--quiet", action="store_true", help="no summary")

@@ -26,7 +26,7 @@ from ..report import Word
 from .audio import TARGET_SAMPLE_RATE as SAMPLE_RATE
 from .channels import ChannelOptions, Channels, keep_own_words
 
-__all__ = ["TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS", "replace_words",
+__all__ = ["BEAM_SIZES", "TranscriptionOptions", "Transcript", "TranscribedSegment", "Transcriber", "FILLER_PROMPTS", "replace_words",
            "dedupe_segments", "Heard", "NO_SPEECH", "transcribe_channels"]
 
 log = logging.getLogger("tonecoach")
@@ -37,6 +37,9 @@ log = logging.getLogger("tonecoach")
 FILLER_PROMPTS = {
     "en": "Umm, let me think, uh, like, hmm... Okay, so, um, here's what I, uh, mean.",
 }
+
+#: The beam sizes the decoder accepts (smallest, largest).
+BEAM_SIZES = (1, 10)
 
 #: Text Whisper is known to invent on silence or noise (subtitle credits and the like).
 HALLUCINATIONS = (
@@ -68,6 +71,12 @@ class TranscriptionOptions:
     batch_size : int
         Chunks decoded at once by the batched pipeline. 4 is as fast as 8 on
         two cores and needs about 0.4 GB less memory.
+    beam_size : int
+        Hypotheses the decoder keeps (1 to 10). 5, the default, is Whisper's
+        own. 3 decodes English calls about 8% faster; on the ten real calls it
+        gave the same word error rate (mean 0.284 against 0.287), but it kept
+        86% of the fillers of ``benchmarks/fillers.py`` against 93%, and on the
+        Polish call it repeated words more often (46 against 20).
     """
 
     model: str = "base"
@@ -87,6 +96,11 @@ class TranscriptionOptions:
     compression_ratio_threshold: float = 2.4
     min_word_probability: float = 0.0
     allow_download: bool = False
+
+    def __post_init__(self):
+        if not (isinstance(self.beam_size, int) and BEAM_SIZES[0] <= self.beam_size <= BEAM_SIZES[1]):
+            raise ToneCoachError(f"the beam size must be a whole number from {BEAM_SIZES[0]} to {BEAM_SIZES[1]}, "
+                                 f"not {self.beam_size!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

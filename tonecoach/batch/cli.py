@@ -10,6 +10,7 @@ import argparse
 import logging
 from typing import TextIO
 
+from ..cli_options import add_beam_size
 from ..errors import ToneCoachError
 
 __all__ = ["add_batch_parser", "cmd_batch"]
@@ -60,6 +61,7 @@ def add_batch_parser(subparsers) -> argparse.ArgumentParser:
     b.add_argument("--model", default="base", help="Whisper model: base (bundled, default), tiny.en (bundled), "
                    "or a CTranslate2 folder")
     b.add_argument("--language", default=None, help="force the language (ISO code); default: detect")
+    add_beam_size(b)
     b.add_argument("--agent-channel", choices=("auto", "left", "right"), default="auto",
                    help="which channel of a stereo call is the agent (default: auto)")
     b.add_argument("--redact", action=argparse.BooleanOptionalAction, default=True,
@@ -91,7 +93,7 @@ def _options(args):
     from ..analyzer import AnalyzerOptions
     from .runner import BatchOptions
 
-    topts = TranscriptionOptions(model=args.model, language=args.language)
+    topts = TranscriptionOptions(model=args.model, language=args.language, beam_size=args.beam_size)
     aopts = AnalyzerOptions(transcription=topts, audio=AudioOptions(max_duration_s=args.max_duration),
                             agent_channel=args.agent_channel, redact=args.redact, rubric_path=args.rubric,
                             scorecard=args.scorecard != "none",

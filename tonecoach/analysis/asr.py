@@ -250,11 +250,13 @@ class Transcriber:
         with self._lock:
             if progress:
                 progress(0.0)  # decoding this audio starts now (a progress bar can say "transcribing")
-            raw, info = self._decode(samples, kwargs, duration, progress, speech=speech)
+            try:
+                raw, info = self._decode(samples, kwargs, duration, progress, speech=speech)
+            finally:
+                self._keep_encoding(None, None)  # used by the decode, or dropped if it failed before using it
             kept, dropped = _keep_segments(raw, opts, offset_s)
             if prompt and opts.engine == "batched":
                 kept = self._recover_skipped(samples, kept, kwargs, offset_s, speech=speech)
-            self._keep_encoding(None, None)  # a decode that ended early leaves nothing kept
         kept = dedupe_segments(kept)
         if progress:
             progress(1.0)

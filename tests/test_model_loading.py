@@ -63,8 +63,10 @@ def test_whisper_model_loads_once_from_many_threads(monkeypatch):
     monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", FakePipeline)
     tr = asr.Transcriber()
     models = _together(tr._load)
-    assert (resolves.n, loads.n, pipelines.n) == (1, 1, 1)
-    assert len(models) == 8 and all(m is models[0] for m in models) and tr._pipeline.model._whisper is models[0]
+    streams = asr.decode_layout(tr.options)[0]  # one pipeline per decoding stream, all on the one model
+    assert (resolves.n, loads.n, pipelines.n) == (1, 1, streams)
+    assert len(models) == 8 and all(m is models[0] for m in models)
+    assert all(p.model._whisper is models[0] for p in tr._pipelines) and len(tr._pipelines) == streams
 
 
 def test_wording_encoder_and_heads_load_once_from_many_threads(monkeypatch):

@@ -66,8 +66,9 @@ def test_forced_language_is_recorded(analyzer, shared_data):
 
     a = Analyzer(replace(analyzer.options, transcription=replace(analyzer.options.transcription, language="en")),
                  transcriber=None)
-    a.transcriber._model, a.transcriber._pipeline, a.transcriber._resolved = (
-        analyzer.transcriber._load(), analyzer.transcriber._pipeline, analyzer.transcriber.resolved)
+    a.transcriber._model, a.transcriber._pipeline, a.transcriber._pipelines, a.transcriber._resolved = (
+        analyzer.transcriber._load(), analyzer.transcriber._pipeline, analyzer.transcriber._pipelines,
+        analyzer.transcriber.resolved)
     r = a.analyze(str(shared_data / "speech_en/leopard_test_en.wav"))
     assert r.language.code == "en" and r.language.forced and r.language.probability == 1.0
 

@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..cores import available_cores
 from ..errors import ToneCoachError
 from .worker import AnalyzerWorker, Task, process_analyze, process_init, process_ready
 
@@ -29,13 +30,6 @@ log = logging.getLogger("tonecoach")
 
 CRASHED = ("the worker process died while analysing this file (out of memory, or a crash in a native library); "
            "it was tried twice")
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 class Backend(abc.ABC):

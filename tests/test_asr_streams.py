@@ -64,8 +64,8 @@ def test_two_streams_decode_at_the_same_time_and_hear_the_same_words_as_one(monk
     from faster_whisper import BatchedInferencePipeline
 
     x = _long_call()
-    one = Transcriber(TranscriptionOptions(decode_streams=1, cpu_threads=2, batch_size=2))
-    two = Transcriber(TranscriptionOptions(decode_streams=2, cpu_threads=2, batch_size=2))
+    one = Transcriber(TranscriptionOptions(decode_streams=1, cpu_threads=2, batch_size=4))
+    two = Transcriber(TranscriptionOptions(decode_streams=2, cpu_threads=2, batch_size=4))
     in_flight, most = [0], [0]
     lock = threading.Lock()
     real = BatchedInferencePipeline.forward
@@ -100,7 +100,7 @@ def test_a_stream_that_fails_fails_the_transcription_with_its_own_error(monkeypa
     from faster_whisper import BatchedInferencePipeline
 
     x = _long_call()
-    two = Transcriber(TranscriptionOptions(decode_streams=2, cpu_threads=2, batch_size=2))
+    two = Transcriber(TranscriptionOptions(decode_streams=2, cpu_threads=2, batch_size=4))
     real = BatchedInferencePipeline.forward
 
     def second_fails(self, features, tokenizer, meta, options):

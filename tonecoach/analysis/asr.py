@@ -76,8 +76,11 @@ class TranscriptionOptions:
     keep_fillers : bool
         Condition on a disfluent prompt so "um"/"uh" are transcribed.
     batch_size : int
-        Chunks decoded at once by the batched pipeline. 4 is as fast as 8 on
-        two cores and needs about 0.4 GB less memory.
+        Chunks decoded at once by the batched pipeline, all streams together
+        (each of ``decode_streams`` streams decodes batches of
+        ``batch_size // streams``, at least 1), so the decoder's memory does
+        not grow with the streams. 4 is as fast as 8 on two cores and needs
+        about 0.4 GB less memory.
     beam_size : int
         Hypotheses the decoder keeps (1 to 10). 5, the default, is Whisper's
         own. 3 decodes English calls about 8% faster; on the ten real calls it
@@ -361,9 +364,9 @@ class Transcriber:
         """The language of the decoder's first batches of windows, each window weighted by its seconds of speech.
 
         The windows are those :meth:`_decode_speech` decodes first: the first
-        batch (up to ``batch_size`` windows of at most 30 s of speech) of each
-        decoding stream, so with one stream up to two minutes where
-        faster-whisper's pipeline listens to 30 s. The streams' batches are
+        batch of each decoding stream (``batch_size`` windows of at most 30 s
+        of speech in all), so up to two minutes where faster-whisper's
+        pipeline listens to 30 s. The streams' batches are
         encoded at the same time, and their encodings are kept for the decoder
         (:class:`_KeptEncoding`), so finding the language costs no encoder
         pass of its own.
@@ -373,7 +376,7 @@ class Transcriber:
 
         model = self._model
         chunks, _ = collect_chunks(samples, speech, max_duration=model.feature_extractor.chunk_length)
-        size = max(1, self.options.batch_size)
+        size = self._stream_batch()
         firsts = [chunks[r.start: min(r.stop, r.start + size)] for r in split_windows(len(chunks), len(self._streams()))]
 
         def encode(batch: list[np.ndarray]):
@@ -402,6 +405,10 @@ class Transcriber:
     def _streams(self) -> list:
         """The batched pipelines, one per decoding stream (loaded)."""
         return self._pipelines or [self._pipeline]
+
+    def _stream_batch(self) -> int:
+        """Windows in one stream's batch: ``batch_size`` shared between the streams."""
+        return max(1, self.options.batch_size // len(self._streams()))
 
     def _decode(self, samples, kwargs, duration, progress, *, speech: list[dict] | None = None, **extra):
         opts = self.options
@@ -473,7 +480,7 @@ class Transcriber:
                 pipe = pipelines[i]
                 # the end of the speech just before this run, as one pipeline decoding every window would carry it
                 pipe.last_speech_timestamp = clips[run.start - 1]["end"] if run.start else 0.0
-                segments, infos[i] = pipe.transcribe(voiced, batch_size=self.options.batch_size,
+                segments, infos[i] = pipe.transcribe(voiced, batch_size=self._stream_batch(),
                                                      clip_timestamps=[clips[k] for k in run], **args)
                 for seg in segments:
                     events.put((i, seg))

@@ -253,6 +253,35 @@ def test_running_ahead_changes_nothing_in_the_report(analyzer, name):
     assert not [t for t in threading.enumerate() if t.name.startswith("tonecoach-ahead")]  # none outlives the call
 
 
+def test_a_call_longer_than_the_run_ahead_limit_runs_nothing_beside_the_transcription(analyzer, monkeypatch):
+    """Past ``run_ahead_max_s`` the background work (whose memory grows with the call) runs in its place instead."""
+    import threading
+
+    from tonecoach.analyzer import Analyzer, AnalyzerOptions
+
+    started = []
+    real = threading.Thread.start
+
+    def seen(self):
+        started.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", seen)
+    path = str(SAMPLES / "two_voice_mono.flac")  # 38 s
+    short = Analyzer(AnalyzerOptions(run_ahead_max_s=60.0), transcriber=analyzer.transcriber,
+                     wording_model=analyzer.wording_model).analyze(path)
+    assert "waited_for_ahead" in short.timings_s and any(n.startswith("tonecoach-ahead") for n in started)
+    started.clear()
+    long = Analyzer(AnalyzerOptions(run_ahead_max_s=30.0), transcriber=analyzer.transcriber,
+                    wording_model=analyzer.wording_model).analyze(path)
+    assert "waited_for_ahead" not in long.timings_s and not any(n.startswith("tonecoach-ahead") for n in started)
+    assert long.timings_s["diarize"] > 0 and long.timings_s["pitch_energy"] > 0 and len(long.speakers) == 2
+    da, db = short.to_dict(), long.to_dict()
+    for d in (da, db):
+        d.pop("timings_s"), d.pop("created_at"), d["options"].pop("run_ahead_max_s")
+    assert da == db
+
+
 def test_a_speaker_separation_that_fails_ahead_fails_the_analysis_as_before(analyzer):
     from tonecoach.analyzer import Analyzer, AnalyzerOptions
     from tonecoach.errors import ModelNotAvailableError

@@ -587,23 +587,10 @@ def _in_parallel(jobs: list[Callable[[], object]]) -> list:
     """Each job's result, the jobs run at the same time (one thread each; a single job runs here)."""
     if len(jobs) == 1:
         return [jobs[0]()]
-    results: list = [None] * len(jobs)
-    errors: list[BaseException] = []
+    from concurrent.futures import ThreadPoolExecutor
 
-    def run(i: int) -> None:
-        try:
-            results[i] = jobs[i]()
-        except BaseException as exc:  # raised again in the caller's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return results
+    with ThreadPoolExecutor(len(jobs), thread_name_prefix="tonecoach-encode") as pool:
+        return list(pool.map(lambda job: job(), jobs))  # the first job's error, if any, is raised here
 
 
 @dataclass(frozen=True)
